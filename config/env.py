@@ -1,0 +1,105 @@
+"""Reading configuration from the environment.
+
+Every setting comes from an environment variable with a default that works with no setup.
+A bad value raises SettingError naming the variable, which the command line prints as one line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class SettingError(ImproperlyConfigured):
+    """A configuration variable holds a value we cannot use."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        super().__init__(f"{name}: {problem}")
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise SettingError(name, f"expected true or false, got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(name, f"expected a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingError(name, f"must be at least {minimum}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    value = os.environ.get(name, default)
+    if value not in choices:
+        raise SettingError(name, f"expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def env_path(name: str, default: Path) -> Path:
+    raw = os.environ.get(name)
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+def env_database(name: str, default_sqlite: Path) -> dict[str, Any]:
+    """DATABASE_URL for PostgreSQL or SQLite; an embedded SQLite file when unset."""
+    raw = os.environ.get(name)
+    if not raw:
+        config: dict[str, Any] = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_sqlite)}
+    else:
+        try:
+            config = dict(dj_database_url.parse(raw))
+        except (ValueError, KeyError) as exc:
+            raise SettingError(name, f"cannot read this database URL ({exc})") from None
+        engine = config.get("ENGINE", "")
+        if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+            raise SettingError(name, "supportdesk runs on postgres:// or sqlite:// URLs")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web process read while the worker writes; IMMEDIATE transactions make
+        # writers queue on the lock instead of failing half-way with "database is locked".
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+            ),
+        }
+    else:
+        # Short-lived connections by default: persistent ones across many sync workers
+        # exhausted PostgreSQL in our measurements. CONN_MAX_AGE is there for a pooler setup.
+        config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+        config.setdefault("OPTIONS", {})
+    config["ATOMIC_REQUESTS"] = False
+    return config

@@ -1,0 +1,68 @@
+"""Per-scope status counters, so that no page counts over the whole ticket table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import F, Sum
+
+from supportdesk.tickets.models import TicketCounter
+
+
+@dataclass(frozen=True)
+class CountedState:
+    """What a ticket contributes to the counters."""
+
+    team_id: int | None
+    assignee_id: int | None
+    status: str
+
+
+def scopes_of(state: CountedState) -> list[str]:
+    scopes = ["all"]
+    if state.team_id is not None:
+        scopes.append(f"team:{state.team_id}")
+    if state.assignee_id is not None:
+        scopes.append(f"assignee:{state.assignee_id}")
+    return scopes
+
+
+def count_changes(
+    before: Iterable[CountedState], after: Iterable[CountedState]
+) -> Counter[tuple[str, str]]:
+    deltas: Counter[tuple[str, str]] = Counter()
+    for state in before:
+        for scope in scopes_of(state):
+            deltas[(scope, state.status)] -= 1
+    for state in after:
+        for scope in scopes_of(state):
+            deltas[(scope, state.status)] += 1
+    return deltas
+
+
+def apply_count_changes(deltas: Counter[tuple[str, str]]) -> None:
+    """Apply deltas in a stable order (avoids lock-order deadlocks between writers)."""
+    for (scope, status), delta in sorted(deltas.items()):
+        if delta == 0:
+            continue
+        row = TicketCounter.objects.filter(scope=scope, status=status)
+        if not row.update(value=F("value") + delta):
+            TicketCounter.objects.bulk_create(
+                [TicketCounter(scope=scope, status=status, value=0)], ignore_conflicts=True
+            )
+            row.update(value=F("value") + delta)
+
+
+def move_in_counters(before: CountedState | None, after: CountedState | None) -> None:
+    apply_count_changes(
+        count_changes([before] if before else [], [after] if after else [])
+    )
+
+
+def read_count(scope: str, statuses: Iterable[str]) -> int:
+    total = TicketCounter.objects.filter(scope=scope, status__in=list(statuses)).aggregate(
+        total=Sum("value")
+    )["total"]
+    return int(total or 0)

@@ -1,0 +1,200 @@
+"""The ticket domain: tickets, their messages and attachments, the audit trail, counters."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from supportdesk.accounts.models import Contact, Organization, Team, Technician
+from supportdesk.catalog.models import Product, ProductVersion
+from supportdesk.core.choices import Language
+from supportdesk.core.models import Blob
+from supportdesk.plans.models import Plan, Subscription
+from supportdesk.tickets.choices import (
+    UNRESOLVED_STATUSES,
+    Category,
+    Channel,
+    EventKind,
+    MessageKind,
+    Priority,
+    Satisfaction,
+    Status,
+)
+
+
+def format_reference(number: int) -> str:
+    prefix = settings.SUPPORTDESK["TICKET_PREFIX"]
+    return f"{prefix}-{number}"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    # The number behind the human reference (SD-100001); allocated from TicketNumberSequence,
+    # never reused, so a reference in an old mail subject always finds the same ticket.
+    number = models.BigIntegerField(unique=True, editable=False)
+    subject = models.CharField(max_length=250)
+    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    product_version = models.ForeignKey(
+        ProductVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.QUESTION)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
+    )
+    rereview_count = models.PositiveSmallIntegerField(default=0)
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Queue pages: a team's (or a technician's) unresolved tickets, newest first,
+            # read by keyset on the number. Partial so the index only holds the live part of the data.
+            models.Index(
+                fields=["team", "-number"],
+                condition=Q(status__in=UNRESOLVED_STATUSES),
+                name="ticket_team_unresolved",
+            ),
+            models.Index(
+                fields=["assignee", "-number"],
+                condition=Q(status__in=UNRESOLVED_STATUSES),
+                name="ticket_assignee_unresolved",
+            ),
+            models.Index(fields=["status", "-number"], name="ticket_status_number"),
+            models.Index(fields=["requester", "-number"], name="ticket_requester_number"),
+            models.Index(fields=["organization", "-number"], name="ticket_organization_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return format_reference(self.number)
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self.status in UNRESOLVED_STATUSES
+
+
+class TicketNumberSequence(models.Model):
+    """One row holding the last ticket number handed out (see references.allocate_numbers)."""
+
+    name = models.CharField(max_length=20, unique=True)
+    last_number = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_number}"
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    author_contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author_technician = models.ForeignKey(
+        Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body_text = models.TextField()
+    # Already sanitized when stored: nothing renders raw customer HTML.
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "id"], name="message_ticket_id")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class Attachment(models.Model):
+    """A file on a message. `blob` is empty when a policy removed the file: the name,
+    size and hash are still recorded so the ticket shows what was sent."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    blob = models.ForeignKey(
+        Blob, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, default="application/octet-stream")
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(models.Model):
+    """The audit trail: one row per change, who made it and what it was."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor_technician = models.ForeignKey(
+        Technician, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=200, help_text="Kept if the actor is later deleted.")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "id"], name="event_ticket_id")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_name}"
+
+
+class TicketCounter(models.Model):
+    """How many tickets a scope holds in each status, kept by the services, so that no
+    page ever counts over the whole table. Scopes: "all", "team:<id>", "assignee:<id>"."""
+
+    scope = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "status"], name="one_counter_per_scope_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.status} = {self.value}"

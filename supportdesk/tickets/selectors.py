@@ -1,0 +1,124 @@
+"""Reads: ticket lists (keyset pages, constant queries) and the ticket page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from supportdesk.accounts.actors import Actor
+from supportdesk.accounts.models import Contact
+from supportdesk.core.errors import InvalidInput
+from supportdesk.tickets.access import TICKET_RELATIONS, tickets_visible_to
+from supportdesk.tickets.choices import UNRESOLVED_STATUSES, MessageKind, Status
+from supportdesk.tickets.counters import read_count
+from supportdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    statuses: Sequence[str] = ()
+    unresolved: bool = False
+    team_id: int | None = None
+    assignee_id: int | None = None
+    product_id: int | None = None
+    requester_id: int | None = None
+    organization_id: int | None = None
+
+
+@dataclass
+class TicketPage:
+    tickets: list[Ticket]
+    # Pass as `before` to get the next page; None on the last page.
+    next_before: int | None
+
+
+@dataclass
+class TicketDetail:
+    ticket: Ticket
+    messages: list[Message]
+    events: list[TicketEvent]
+    tags: list[str] = field(default_factory=list)
+
+
+def _filtered(base: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
+    tickets = base
+    if filters.unresolved:
+        tickets = tickets.filter(status__in=UNRESOLVED_STATUSES)
+    if filters.statuses:
+        unknown = [s for s in filters.statuses if s not in Status.values]
+        if unknown:
+            raise InvalidInput({"status": f"unknown {', '.join(unknown)}"})
+        tickets = tickets.filter(status__in=list(filters.statuses))
+    for name in ("team_id", "assignee_id", "product_id", "requester_id", "organization_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            tickets = tickets.filter(**{name: value})
+    return tickets
+
+
+def list_tickets(
+    *,
+    viewer: Actor,
+    filters: TicketFilters = TicketFilters(),  # noqa: B008 - frozen, so sharing is safe
+    limit: int = 50,
+    before: int | None = None,
+) -> TicketPage:
+    """Tickets newest first, one page at a time. `before` is a ticket number from the
+    previous page (keyset pagination: the cost of page 1000 equals page 1). Two queries."""
+    max_limit = settings.SUPPORTDESK["TICKET_LIST_MAX_LIMIT"]
+    if not 1 <= limit <= max_limit:
+        raise InvalidInput({"limit": f"between 1 and {max_limit}, got {limit}"})
+    tickets = _filtered(tickets_visible_to(viewer), filters)
+    if before is not None:
+        tickets = tickets.filter(number__lt=before)
+    rows = list(
+        tickets.select_related(*TICKET_RELATIONS)
+        .prefetch_related("tags")
+        .order_by("-number")[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return TicketPage(tickets=rows, next_before=rows[-1].number if has_more and rows else None)
+
+
+def get_ticket_detail(*, viewer: Actor, ticket: Ticket) -> TicketDetail:
+    """Everything a ticket page shows, in a constant number of queries. Customers never
+    see internal notes or the internal audit trail."""
+    messages = (
+        Message.objects.filter(ticket=ticket)
+        .select_related("author_contact", "author_technician")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.select_related("blob").order_by("id"))
+        )
+        .order_by("id")
+    )
+    is_customer = isinstance(viewer, Contact)
+    if is_customer:
+        messages = messages.exclude(kind=MessageKind.NOTE)
+    events: list[TicketEvent] = []
+    if not is_customer:
+        events = list(TicketEvent.objects.filter(ticket=ticket).order_by("id"))
+    return TicketDetail(
+        ticket=ticket,
+        messages=list(messages),
+        events=events,
+        tags=sorted(ticket.tags.values_list("name", flat=True)),
+    )
+
+
+def count_unresolved(*, team_id: int | None = None, assignee_id: int | None = None) -> int:
+    """From the counters, never COUNT(*) over tickets."""
+    if team_id is not None:
+        scope = f"team:{team_id}"
+    elif assignee_id is not None:
+        scope = f"assignee:{assignee_id}"
+    else:
+        scope = "all"
+    return read_count(scope, UNRESOLVED_STATUSES)
+
+
+def count_by_status(*, scope: str = "all") -> dict[str, int]:
+    return {status: read_count(scope, [status]) for status in Status.values}

@@ -1,0 +1,33 @@
+"""Every change to a ticket goes through one of these functions (one transaction each,
+with its audit event and its follow-up tasks)."""
+
+from supportdesk.tickets.services.assignment import (
+    assign_ticket,
+    move_ticket_to_team,
+    set_assignment,
+    unassign_ticket,
+)
+from supportdesk.tickets.services.conversation import add_note, reply_to_ticket
+from supportdesk.tickets.services.merging import merge_tickets
+from supportdesk.tickets.services.messages import NewAttachment
+from supportdesk.tickets.services.opening import open_ticket
+from supportdesk.tickets.services.rereview import request_rereview
+from supportdesk.tickets.services.routing import route_new_ticket
+from supportdesk.tickets.services.status import change_priority, change_status, set_tags
+
+__all__ = [
+    "NewAttachment",
+    "add_note",
+    "assign_ticket",
+    "change_priority",
+    "change_status",
+    "merge_tickets",
+    "move_ticket_to_team",
+    "open_ticket",
+    "reply_to_ticket",
+    "request_rereview",
+    "route_new_ticket",
+    "set_assignment",
+    "set_tags",
+    "unassign_ticket",
+]

@@ -1,0 +1,126 @@
+"""Replies (both directions) and internal notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from supportdesk.accounts.actors import Actor, SystemActor
+from supportdesk.accounts.models import Contact
+from supportdesk.core.clock import now
+from supportdesk.core.errors import InvalidInput, InvalidTransition
+from supportdesk.tickets.choices import Channel, EventKind, MessageKind, Status
+from supportdesk.tickets.counters import move_in_counters
+from supportdesk.tickets.events import record_event
+from supportdesk.tickets.models import Message, Ticket
+from supportdesk.tickets.services.common import (
+    clean_body,
+    counted_state,
+    lock_ticket,
+    require_can_view,
+    require_staff,
+    require_transition,
+)
+from supportdesk.tickets.services.messages import NewAttachment, add_message
+from supportdesk.tickets.services.status import apply_status
+
+# After a customer writes, the ticket needs us again.
+REOPENED_BY_CUSTOMER = frozenset({Status.PENDING, Status.SOLVED})
+
+
+def reply_to_ticket(
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    body_text: str,
+    body_html: str = "",
+    channel: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    status_after: str | None = None,
+) -> Message:
+    """A technician's answer (outbound) or a customer's reply (inbound).
+
+    A technician's answer leaves the ticket pending on the customer unless `status_after`
+    says otherwise; a customer's reply reopens a pending or solved ticket.
+    """
+    if isinstance(actor, SystemActor):
+        raise InvalidInput({"actor": "replies come from a technician or a customer"})
+    body_text = clean_body(body_text)
+    with transaction.atomic():
+        lock_ticket(ticket)
+        require_can_view(actor, ticket)
+        if ticket.merged_into_id is not None:
+            raise InvalidTransition(
+                f"{ticket.reference} was merged into {ticket.merged_into.reference if ticket.merged_into else 'another ticket'}; reply there"
+            )
+        before = counted_state(ticket)
+        at = now()
+        if isinstance(actor, Contact):
+            if ticket.status == Status.CLOSED:
+                raise InvalidTransition(f"{ticket.reference} is closed; send a new request")
+            kind, event = MessageKind.INBOUND, EventKind.CUSTOMER_REPLIED
+            next_status = Status.OPEN if ticket.status in REOPENED_BY_CUSTOMER else ticket.status
+            ticket.last_customer_message_at = at
+        else:
+            require_staff(actor, "answer")
+            kind, event = MessageKind.OUTBOUND, EventKind.REPLIED
+            next_status = status_after or (
+                Status.PENDING if ticket.status in (Status.NEW, Status.OPEN, Status.REREVIEW)
+                else ticket.status
+            )
+            if ticket.first_responded_at is None:
+                ticket.first_responded_at = at
+        require_transition(ticket, next_status)
+        message = add_message(
+            ticket=ticket,
+            kind=kind,
+            channel=channel or (Channel.EMAIL if isinstance(actor, Contact) else Channel.DESK),
+            author=actor,
+            body_text=body_text,
+            body_html=body_html,
+            attachments=attachments,
+            at=at,
+        )
+        old_status = ticket.status
+        if next_status != old_status:
+            apply_status(ticket, next_status)
+        ticket.updated_at = at
+        ticket.save()
+        move_in_counters(before, counted_state(ticket))
+        record_event(
+            ticket=ticket,
+            kind=event,
+            actor=actor,
+            at=at,
+            data={"message": message.pk, "from": old_status, "to": ticket.status},
+        )
+    return message
+
+
+def add_note(
+    *, actor: Actor, ticket: Ticket, body_text: str, attachments: Sequence[NewAttachment] = ()
+) -> Message:
+    """An internal note: technicians only, never shown or sent to the customer."""
+    body_text = clean_body(body_text)
+    with transaction.atomic():
+        lock_ticket(ticket)
+        require_staff(actor, "write internal notes")
+        require_can_view(actor, ticket)
+        at = now()
+        message = add_message(
+            ticket=ticket,
+            kind=MessageKind.NOTE,
+            channel=Channel.DESK,
+            author=actor,
+            body_text=body_text,
+            body_html="",
+            attachments=attachments,
+            at=at,
+        )
+        ticket.updated_at = at
+        ticket.save(update_fields=["message_count", "updated_at"])
+        record_event(
+            ticket=ticket, kind=EventKind.NOTE_ADDED, actor=actor, at=at, data={"message": message.pk}
+        )
+    return message

@@ -1,0 +1,66 @@
+"""Writing messages and their attachments onto a ticket."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from supportdesk.accounts.actors import Actor
+from supportdesk.accounts.models import Contact, Technician
+from supportdesk.core.blobs import store_blob
+from supportdesk.tickets.models import Attachment, Message, Ticket
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+def safe_filename(name: str) -> str:
+    """A file name without directories or control characters, never empty."""
+    base = os.path.basename(name.replace("\\", "/"))
+    base = "".join(ch for ch in base if ch.isprintable()).strip().lstrip(".")
+    if not base:
+        return "attachment"
+    stem, ext = os.path.splitext(base)
+    return stem[: 255 - len(ext[:20])] + ext[:20]
+
+
+def add_message(
+    *,
+    ticket: Ticket,
+    kind: str,
+    channel: str,
+    author: Actor,
+    body_text: str,
+    body_html: str,
+    attachments: Sequence[NewAttachment],
+    at: datetime,
+) -> Message:
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        channel=channel,
+        author_contact=author if isinstance(author, Contact) else None,
+        author_technician=author if isinstance(author, Technician) else None,
+        body_text=body_text,
+        body_html=body_html,
+        created_at=at,
+    )
+    for item in attachments:
+        blob = store_blob(item.content)
+        Attachment.objects.create(
+            message=message,
+            blob=blob,
+            filename=safe_filename(item.filename),
+            content_type=item.content_type[:100] or "application/octet-stream",
+            size=len(item.content),
+            sha256=hashlib.sha256(item.content).hexdigest(),
+        )
+    ticket.message_count += 1
+    return message

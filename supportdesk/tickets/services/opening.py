@@ -1,0 +1,110 @@
+"""Opening a ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from supportdesk.accounts.actors import Actor
+from supportdesk.accounts.models import Contact, Team
+from supportdesk.catalog.models import Product, ProductVersion
+from supportdesk.core.clock import now
+from supportdesk.core.errors import InvalidInput, PermissionDenied
+from supportdesk.plans.selectors import active_subscription, default_plan
+from supportdesk.tickets import tasks as ticket_tasks
+from supportdesk.tickets.choices import Category, Channel, EventKind, MessageKind, Priority, Status
+from supportdesk.tickets.counters import move_in_counters
+from supportdesk.tickets.events import record_event
+from supportdesk.tickets.models import Tag, Ticket
+from supportdesk.tickets.references import allocate_ticket_numbers
+from supportdesk.tickets.services.common import clean_body, clean_line, counted_state
+from supportdesk.tickets.services.messages import NewAttachment, add_message
+from supportdesk.tickets.services.status import normalize_tags
+
+
+def open_ticket(
+    *,
+    actor: Actor,
+    requester: Contact,
+    subject: str,
+    body_text: str,
+    channel: str,
+    body_html: str = "",
+    product: Product | None = None,
+    product_version: ProductVersion | None = None,
+    category: str = Category.QUESTION,
+    priority: str = Priority.NORMAL,
+    team: Team | None = None,
+    language: str | None = None,
+    tags: Sequence[str] = (),
+    attachments: Sequence[NewAttachment] = (),
+) -> Ticket:
+    """Open a ticket with the customer's first message. Tickets without a team are routed
+    by a background task enqueued in the same transaction."""
+    if isinstance(actor, Contact) and actor.pk != requester.pk:
+        raise PermissionDenied("A customer can only open requests in their own name")
+    problems: dict[str, str] = {}
+    if channel not in Channel.values:
+        problems["channel"] = f"unknown channel {channel!r}"
+    if category not in Category.values:
+        problems["category"] = f"expected one of {', '.join(Category.values)}"
+    if priority not in Priority.values:
+        problems["priority"] = f"expected one of {', '.join(Priority.values)}"
+    if product_version is not None and product_version.product_id != getattr(product, "pk", None):
+        problems["product_version"] = f"{product_version} is not a version of {product or 'no product'}"
+    if problems:
+        raise InvalidInput(problems)
+    subject = clean_line(subject, field="subject", max_length=250)
+    body_text = clean_body(body_text)
+    tag_names = normalize_tags(tags)
+
+    at = now()
+    organization = requester.organization
+    subscription = active_subscription(organization=organization, on=at.date()) if organization else None
+    with transaction.atomic():
+        (number,) = allocate_ticket_numbers(1)
+        ticket = Ticket.objects.create(
+            number=number,
+            subject=subject,
+            requester=requester,
+            organization=organization,
+            product=product,
+            product_version=product_version,
+            category=category,
+            priority=priority,
+            channel=channel,
+            language=language or requester.language,
+            status=Status.NEW,
+            team=team,
+            plan=subscription.plan if subscription else default_plan(),
+            subscription=subscription,
+            created_at=at,
+            updated_at=at,
+            last_customer_message_at=at,
+        )
+        add_message(
+            ticket=ticket,
+            kind=MessageKind.INBOUND,
+            channel=channel,
+            author=requester,
+            body_text=body_text,
+            body_html=body_html,
+            attachments=attachments,
+            at=at,
+        )
+        ticket.save(update_fields=["message_count"])
+        if tag_names:
+            Tag.objects.bulk_create([Tag(name=name) for name in tag_names], ignore_conflicts=True)
+            ticket.tags.set(Tag.objects.filter(name__in=tag_names))
+        move_in_counters(None, counted_state(ticket))
+        record_event(
+            ticket=ticket,
+            kind=EventKind.OPENED,
+            actor=actor,
+            at=at,
+            data={"channel": channel, "team": team.slug if team else None},
+        )
+        if team is None:
+            ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk)
+    return ticket
