@@ -1,0 +1,95 @@
+"""Personas shared by every test: two teams, a technician in each, a supervisor, and two
+customers of different organizations."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from supportdesk.accounts.models import Contact, Team, Technician
+from supportdesk.catalog.models import Product
+from supportdesk.tickets.models import Ticket
+from tests.factories import (
+    ContactFactory,
+    PlanFactory,
+    ProductFactory,
+    TeamFactory,
+    TechnicianFactory,
+    make_ticket,
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def product(db: None) -> Product:
+    return ProductFactory(code="windev", name="WINDEV")
+
+
+@pytest.fixture
+def free_plan(db: None):  # type: ignore[no-untyped-def]
+    return PlanFactory(code="free")
+
+
+@pytest.fixture
+def team(product: Product) -> Team:
+    team = TeamFactory(name="WINDEV support", slug="windev", languages=["en", "fr"])
+    team.products.add(product)
+    return team
+
+
+@pytest.fixture
+def other_team(db: None) -> Team:
+    return TeamFactory(name="WEBDEV support", slug="webdev", languages=["en"])
+
+
+@pytest.fixture
+def technician(team: Team) -> Technician:
+    return TechnicianFactory(display_name="Alice Martin", teams=[team])
+
+
+@pytest.fixture
+def colleague(team: Team) -> Technician:
+    """A second technician of the same team (the one a re-review goes to)."""
+    return TechnicianFactory(display_name="Bruno Petit", teams=[team])
+
+
+@pytest.fixture
+def technician_of_another_team(other_team: Team) -> Technician:
+    return TechnicianFactory(display_name="Chloé Durand", teams=[other_team])
+
+
+@pytest.fixture
+def supervisor(db: None) -> Technician:
+    return TechnicianFactory(display_name="Sofia Garcia", role=Technician.Role.SUPERVISOR)
+
+
+@pytest.fixture
+def customer(free_plan) -> Contact:  # type: ignore[no-untyped-def]
+    return ContactFactory(name="Dev Eloper", email="dev@customer.example")
+
+
+@pytest.fixture
+def customer_of_another_organization(free_plan) -> Contact:  # type: ignore[no-untyped-def]
+    return ContactFactory(name="Other Person", email="other@elsewhere.example")
+
+
+@pytest.fixture
+def ticket(customer: Contact, team: Team, product: Product) -> Ticket:
+    """An unassigned ticket of the customer, in `team`'s queue."""
+    return make_ticket(requester=customer, team=team, product=product)
+
+
+@pytest.fixture
+def run_tasks(db: None):  # type: ignore[no-untyped-def]
+    """Run every queued background task now, with the real database worker."""
+
+    def run() -> None:
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0
+        )
+
+    return run
