@@ -77,7 +77,10 @@ def env_database(name: str, default_sqlite: Path) -> dict[str, Any]:
     """DATABASE_URL for PostgreSQL or SQLite; an embedded SQLite file when unset."""
     raw = os.environ.get(name)
     if not raw:
-        config: dict[str, Any] = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_sqlite)}
+        config: dict[str, Any] = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(default_sqlite),
+        }
     else:
         try:
             config = dict(dj_database_url.parse(raw))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from config.env import (
     SettingError,
@@ -22,7 +23,9 @@ DEBUG = env_bool("SUPPORTDESK_DEBUG", False)
 SECRET_KEY = env_str("SUPPORTDESK_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and env_bool("SUPPORTDESK_PRODUCTION", False):
-        raise SettingError("SUPPORTDESK_SECRET_KEY", "must be set when SUPPORTDESK_PRODUCTION is on")
+        raise SettingError(
+            "SUPPORTDESK_SECRET_KEY", "must be set when SUPPORTDESK_PRODUCTION is on"
+        )
     # The embedded default: a key that is fine on a developer's laptop, never in production.
     SECRET_KEY = "supportdesk-embedded-default-not-for-production"  # noqa: S105
 ALLOWED_HOSTS = env_list("SUPPORTDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -117,7 +120,7 @@ WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "admin:login"
 
 # The product's own settings.
-SUPPORTDESK = {
+SUPPORTDESK: dict[str, Any] = {
     "TICKET_PREFIX": env_str("SUPPORTDESK_TICKET_PREFIX", "SD"),
     "TICKET_LIST_MAX_LIMIT": env_int("SUPPORTDESK_TICKET_LIST_MAX_LIMIT", 500, minimum=1),
     "WEB_BIND": env_str("SUPPORTDESK_WEB_BIND", "127.0.0.1:8000"),

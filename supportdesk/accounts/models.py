@@ -86,7 +86,9 @@ class ContactPhone(models.Model):
 class License(models.Model):
     """A registered product license, identified by its serial number."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="licenses")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="licenses"
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="licenses")
     serial = models.CharField(max_length=64, unique=True)
     first_version = models.ForeignKey(

@@ -16,7 +16,7 @@ class Product(models.Model):
 
 
 class ProductVersion(models.Model):
-    """A released version. `rank` orders versions (names like "2025" or "28 Update 3" don't sort)."""
+    """A released version. `rank` orders versions: names like "28 Update 3" don't sort."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="versions")
     name = models.CharField(max_length=40)

@@ -41,7 +41,9 @@ class CalendarException(models.Model):
         CLOSED = "closed", "Closed"
         OPEN = "open", "Open with special hours"
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions"
+    )
     day = models.DateField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     hours = models.JSONField(default=list, blank=True)
@@ -49,7 +51,9 @@ class CalendarException(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["calendar", "day"], name="one_exception_per_calendar_day")
+            models.UniqueConstraint(
+                fields=["calendar", "day"], name="one_exception_per_calendar_day"
+            )
         ]
 
     def __str__(self) -> str:

@@ -25,13 +25,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class MessageInline(ReadOnlyInline):
     model = Message
-    fields = ["created_at", "kind", "channel", "author_contact", "author_technician", "body_text"]
+    fields = ("created_at", "kind", "channel", "author_contact", "author_technician", "body_text")
     readonly_fields = fields
 
 
 class EventInline(ReadOnlyInline):
     model = TicketEvent
-    fields = ["created_at", "kind", "actor_name", "data"]
+    fields = ("created_at", "kind", "actor_name", "data")
     readonly_fields = fields
 
 

@@ -61,7 +61,9 @@ class Ticket(models.Model):
     assignee = models.ForeignKey(
         Technician, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     subscription = models.ForeignKey(
         Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
     )
@@ -83,7 +85,7 @@ class Ticket(models.Model):
     class Meta:
         indexes = [
             # Queue pages: a team's (or a technician's) unresolved tickets, newest first,
-            # read by keyset on the number. Partial so the index only holds the live part of the data.
+            # read by keyset on the number. Partial: the index holds only the live tickets.
             models.Index(
                 fields=["team", "-number"],
                 condition=Q(status__in=UNRESOLVED_STATUSES),

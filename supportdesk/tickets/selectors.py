@@ -62,13 +62,13 @@ def _filtered(base: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket
 def list_tickets(
     *,
     viewer: Actor,
-    filters: TicketFilters = TicketFilters(),  # noqa: B008 - frozen, so sharing is safe
+    filters: TicketFilters = TicketFilters(),
     limit: int = 50,
     before: int | None = None,
 ) -> TicketPage:
     """Tickets newest first, one page at a time. `before` is a ticket number from the
     previous page (keyset pagination: the cost of page 1000 equals page 1). Two queries."""
-    max_limit = settings.SUPPORTDESK["TICKET_LIST_MAX_LIMIT"]
+    max_limit: int = settings.SUPPORTDESK["TICKET_LIST_MAX_LIMIT"]
     if not 1 <= limit <= max_limit:
         raise InvalidInput({"limit": f"between 1 and {max_limit}, got {limit}"})
     tickets = _filtered(tickets_visible_to(viewer), filters)
@@ -91,7 +91,9 @@ def get_ticket_detail(*, viewer: Actor, ticket: Ticket) -> TicketDetail:
         Message.objects.filter(ticket=ticket)
         .select_related("author_contact", "author_technician")
         .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.select_related("blob").order_by("id"))
+            Prefetch(
+                "attachments", queryset=Attachment.objects.select_related("blob").order_by("id")
+            )
         )
         .order_by("id")
     )

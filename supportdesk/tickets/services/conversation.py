@@ -50,9 +50,9 @@ def reply_to_ticket(
     with transaction.atomic():
         lock_ticket(ticket)
         require_can_view(actor, ticket)
-        if ticket.merged_into_id is not None:
+        if ticket.merged_into is not None:
             raise InvalidTransition(
-                f"{ticket.reference} was merged into {ticket.merged_into.reference if ticket.merged_into else 'another ticket'}; reply there"
+                f"{ticket.reference} was merged into {ticket.merged_into.reference}; reply there"
             )
         before = counted_state(ticket)
         at = now()
@@ -66,7 +66,8 @@ def reply_to_ticket(
             require_staff(actor, "answer")
             kind, event = MessageKind.OUTBOUND, EventKind.REPLIED
             next_status = status_after or (
-                Status.PENDING if ticket.status in (Status.NEW, Status.OPEN, Status.REREVIEW)
+                Status.PENDING
+                if ticket.status in (Status.NEW, Status.OPEN, Status.REREVIEW)
                 else ticket.status
             )
             if ticket.first_responded_at is None:
@@ -121,6 +122,10 @@ def add_note(
         ticket.updated_at = at
         ticket.save(update_fields=["message_count", "updated_at"])
         record_event(
-            ticket=ticket, kind=EventKind.NOTE_ADDED, actor=actor, at=at, data={"message": message.pk}
+            ticket=ticket,
+            kind=EventKind.NOTE_ADDED,
+            actor=actor,
+            at=at,
+            data={"message": message.pk},
         )
     return message
