@@ -56,9 +56,7 @@ def apply_count_changes(deltas: Counter[tuple[str, str]]) -> None:
 
 
 def move_in_counters(before: CountedState | None, after: CountedState | None) -> None:
-    apply_count_changes(
-        count_changes([before] if before else [], [after] if after else [])
-    )
+    apply_count_changes(count_changes([before] if before else [], [after] if after else []))
 
 
 def read_count(scope: str, statuses: Iterable[str]) -> int:

@@ -19,7 +19,9 @@ def lock_ticket(ticket: Ticket) -> None:
 
 
 def counted_state(ticket: Ticket) -> CountedState:
-    return CountedState(team_id=ticket.team_id, assignee_id=ticket.assignee_id, status=ticket.status)
+    return CountedState(
+        team_id=ticket.team_id, assignee_id=ticket.assignee_id, status=ticket.status
+    )
 
 
 def require_can_view(actor: Actor, ticket: Ticket) -> None:

@@ -52,7 +52,9 @@ def open_ticket(
     if priority not in Priority.values:
         problems["priority"] = f"expected one of {', '.join(Priority.values)}"
     if product_version is not None and product_version.product_id != getattr(product, "pk", None):
-        problems["product_version"] = f"{product_version} is not a version of {product or 'no product'}"
+        problems["product_version"] = (
+            f"{product_version} is not a version of {product or 'no product'}"
+        )
     if problems:
         raise InvalidInput(problems)
     subject = clean_line(subject, field="subject", max_length=250)
@@ -61,7 +63,9 @@ def open_ticket(
 
     at = now()
     organization = requester.organization
-    subscription = active_subscription(organization=organization, on=at.date()) if organization else None
+    subscription = (
+        active_subscription(organization=organization, on=at.date()) if organization else None
+    )
     with transaction.atomic():
         (number,) = allocate_ticket_numbers(1)
         ticket = Ticket.objects.create(

@@ -1,4 +1,4 @@
-""""Not satisfied": the seed's promise that a second technician answers again."""
+""" "Not satisfied": the seed's promise that a second technician answers again."""
 
 from __future__ import annotations
 
@@ -72,7 +72,9 @@ def request_rereview(
         answer = (
             Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND).order_by("-id").first()
         )
-        answered_by = {answer.author_technician_id} if answer and answer.author_technician_id else set()
+        answered_by = (
+            {answer.author_technician_id} if answer and answer.author_technician_id else set()
+        )
         previous = ticket.assignee_id
         second = pick_second_technician(
             ticket, exclude=answered_by | ({previous} if previous else set())

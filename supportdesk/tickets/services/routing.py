@@ -20,7 +20,9 @@ def choose_team(*, product_id: int | None, language: str) -> Team | None:
     teams = list(Team.objects.prefetch_related("products").order_by("name"))
 
     def score(team: Team) -> tuple[int, int, int]:
-        serves_product = product_id is not None and any(p.pk == product_id for p in team.products.all())
+        serves_product = product_id is not None and any(
+            p.pk == product_id for p in team.products.all()
+        )
         return (int(serves_product), int(language in team.languages), int(team.is_default))
 
     ranked = sorted(teams, key=score, reverse=True)
@@ -52,7 +54,9 @@ def route_new_ticket(*, ticket_id: int) -> bool:
         engineer = designated_engineer_for(ticket)
         team: Team | None = None
         if engineer is not None:
-            team = Team.objects.filter(pk__in=technician_team_ids(engineer)).order_by("name").first()
+            team = (
+                Team.objects.filter(pk__in=technician_team_ids(engineer)).order_by("name").first()
+            )
         if team is None:
             engineer = None
             team = choose_team(product_id=ticket.product_id, language=ticket.language)
