@@ -125,11 +125,20 @@ SUPPORTDESK: dict[str, Any] = {
     "TICKET_LIST_MAX_LIMIT": env_int("SUPPORTDESK_TICKET_LIST_MAX_LIMIT", 500, minimum=1),
     "WEB_BIND": env_str("SUPPORTDESK_WEB_BIND", "127.0.0.1:8000"),
     "WEB_WORKERS": env_int("SUPPORTDESK_WEB_WORKERS", 2, minimum=1),
+    # Share of the time to a deadline after which the assignee is warned (e.g. 75 %).
+    "SLA_WARNING_RATIO": env_int("SUPPORTDESK_SLA_WARNING_PERCENT", 75, minimum=1, maximum=99)
+    / 100,
+    "SLA_CACHE_SECONDS": env_int("SUPPORTDESK_SLA_CACHE_SECONDS", 60, minimum=0),
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("SUPPORTDESK_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "SUPPORTDESK_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+        ),
+    },
 }
