@@ -78,18 +78,28 @@ def customer_of_another_organization(free_plan) -> Contact:  # type: ignore[no-u
 
 
 @pytest.fixture
+def customer_colleague(customer: Contact) -> Contact:
+    """Another contact of the customer's organization, allowed to read its tickets."""
+    return ContactFactory(
+        name="Col League",
+        email="colleague@customer.example",
+        organization=customer.organization,
+        sees_organization_tickets=True,
+    )
+
+
+@pytest.fixture
 def ticket(customer: Contact, team: Team, product: Product) -> Ticket:
     """An unassigned ticket of the customer, in `team`'s queue."""
     return make_ticket(requester=customer, team=team, product=product)
 
 
 @pytest.fixture
-def run_tasks(db: None):  # type: ignore[no-untyped-def]
-    """Run every queued background task now, with the real database worker."""
+def run_tasks(transactional_db: None):  # type: ignore[no-untyped-def]
+    """Run every queued background task now, with the real database worker. The worker
+    closes its database connection, so tests using it run outside a wrapping transaction."""
 
     def run() -> None:
-        call_command(
-            "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0
-        )
+        call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
 
     return run

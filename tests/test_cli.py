@@ -24,7 +24,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 import supportdesk
-from supportdesk.cli import main, parse_bind, prepare_demo, print_welcome, site_root
+from supportdesk.cli import main
+from supportdesk.cli.processes import parse_bind, prepare_demo, print_welcome, site_root
 from supportdesk.tickets.services import (
     NewAttachment,
     add_note,

@@ -7,6 +7,7 @@ from supportdesk.tickets.services.assignment import (
     set_assignment,
     unassign_ticket,
 )
+from supportdesk.tickets.services.bulk import ImportedMessage, ImportedTicket, import_tickets
 from supportdesk.tickets.services.conversation import add_note, reply_to_ticket
 from supportdesk.tickets.services.merging import merge_tickets
 from supportdesk.tickets.services.messages import NewAttachment
@@ -16,11 +17,14 @@ from supportdesk.tickets.services.routing import route_new_ticket
 from supportdesk.tickets.services.status import change_priority, change_status, set_tags
 
 __all__ = [
+    "ImportedMessage",
+    "ImportedTicket",
     "NewAttachment",
     "add_note",
     "assign_ticket",
     "change_priority",
     "change_status",
+    "import_tickets",
     "merge_tickets",
     "move_ticket_to_team",
     "open_ticket",

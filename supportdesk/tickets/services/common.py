@@ -50,9 +50,15 @@ def require_transition(ticket: Ticket, new_status: str) -> None:
         )
 
 
+# C0 and C1 control characters. None belongs in a one-line field (a subject goes into mail
+# headers), and PostgreSQL refuses NUL in any text column, which broken mail does carry.
+_CONTROLS_TO_SPACE = {code: " " for code in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
 def clean_line(value: str, *, field: str, max_length: int) -> str:
-    """One line of text we may later put in a mail header: no CR/LF, trimmed, bounded."""
-    line = " ".join(value.split())
+    """One line of text we may later put in a mail header: no CR/LF or other control
+    characters, trimmed, bounded."""
+    line = " ".join(value.translate(_CONTROLS_TO_SPACE).split())
     if not line:
         raise InvalidInput({field: "must not be empty"})
     if len(line) > max_length:
@@ -60,8 +66,13 @@ def clean_line(value: str, *, field: str, max_length: int) -> str:
     return line
 
 
+def without_nul(value: str) -> str:
+    """PostgreSQL cannot store NUL in text (SQLite can): drop it, on every database alike."""
+    return value.replace("\x00", "")
+
+
 def clean_body(value: str, *, field: str = "body") -> str:
-    body = value.replace("\r\n", "\n").strip()
+    body = without_nul(value).replace("\r\n", "\n").strip()
     if not body:
         raise InvalidInput({field: "must not be empty"})
     return body

@@ -46,6 +46,17 @@ def reply_to_ticket(
     """
     if isinstance(actor, SystemActor):
         raise InvalidInput({"actor": "replies come from a technician or a customer"})
+    problems: dict[str, str] = {}
+    if channel is not None and channel not in Channel.values:
+        problems["channel"] = f"unknown channel {channel!r}"
+    if status_after is not None and status_after not in Status.values:
+        problems["status_after"] = f"unknown status {status_after!r}"
+    elif status_after == Status.REREVIEW:
+        # Only the customer's "not satisfied" starts a re-review: request_rereview records
+        # the satisfaction and hands the ticket to a second technician.
+        problems["status_after"] = "a re-review is the customer's request: request_rereview"
+    if problems:
+        raise InvalidInput(problems)
     body_text = clean_body(body_text)
     with transaction.atomic():
         lock_ticket(ticket)

@@ -12,6 +12,7 @@ from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact, Technician
 from supportdesk.core.blobs import store_blob
 from supportdesk.tickets.models import Attachment, Message, Ticket
+from supportdesk.tickets.services.common import without_nul
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def add_message(
         author_contact=author if isinstance(author, Contact) else None,
         author_technician=author if isinstance(author, Technician) else None,
         body_text=body_text,
-        body_html=body_html,
+        body_html=without_nul(body_html),
         created_at=at,
     )
     for item in attachments:
@@ -58,7 +59,7 @@ def add_message(
             message=message,
             blob=blob,
             filename=safe_filename(item.filename),
-            content_type=item.content_type[:100] or "application/octet-stream",
+            content_type=without_nul(item.content_type)[:100] or "application/octet-stream",
             size=len(item.content),
             sha256=hashlib.sha256(item.content).hexdigest(),
         )

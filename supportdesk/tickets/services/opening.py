@@ -9,6 +9,7 @@ from django.db import transaction
 from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact, Team
 from supportdesk.catalog.models import Product, ProductVersion
+from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, PermissionDenied
 from supportdesk.plans.selectors import active_subscription, default_plan
@@ -51,6 +52,10 @@ def open_ticket(
         problems["category"] = f"expected one of {', '.join(Category.values)}"
     if priority not in Priority.values:
         problems["priority"] = f"expected one of {', '.join(Priority.values)}"
+    # The language picks the team and the language of every mail we send: never store one
+    # we have no team or template for.
+    if language and language not in Language.values:
+        problems["language"] = f"expected one of {', '.join(Language.values)}"
     if product_version is not None and product_version.product_id != getattr(product, "pk", None):
         problems["product_version"] = (
             f"{product_version} is not a version of {product or 'no product'}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from supportdesk.accounts.actors import Actor
-from supportdesk.accounts.models import Technician
+from supportdesk.accounts.models import Contact, Technician
 from supportdesk.core.clock import now
-from supportdesk.core.errors import InvalidTransition
+from supportdesk.core.errors import InvalidInput, InvalidTransition
 from supportdesk.tickets.choices import (
     UNRESOLVED_STATUSES,
     Channel,
@@ -55,6 +55,8 @@ def request_rereview(
 ) -> Ticket:
     """The customer is not satisfied with the answer: record why, and hand the ticket with
     its question, answer and comment to a technician who has not answered it yet."""
+    if channel not in Channel.values:
+        raise InvalidInput({"channel": f"unknown channel {channel!r}"})
     comment = clean_body(comment, field="comment")
     with transaction.atomic():
         lock_ticket(ticket)
@@ -72,8 +74,11 @@ def request_rereview(
         answer = (
             Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND).order_by("-id").first()
         )
-        answered_by = (
-            {answer.author_technician_id} if answer and answer.author_technician_id else set()
+        # Everyone who answered, not only the last one: a re-review wants a fresh pair of eyes.
+        answered_by = set(
+            Message.objects.filter(
+                ticket=ticket, kind=MessageKind.OUTBOUND, author_technician__isnull=False
+            ).values_list("author_technician_id", flat=True)
         )
         previous = ticket.assignee_id
         second = pick_second_technician(
@@ -85,7 +90,9 @@ def request_rereview(
             ticket=ticket,
             kind=MessageKind.INBOUND,
             channel=channel,
-            author=ticket.requester,
+            # A colleague of the requester signs their own comment; a technician relaying a
+            # fax or a call writes down the requester's words.
+            author=actor if isinstance(actor, Contact) else ticket.requester,
             body_text=comment,
             body_html="",
             attachments=(),
