@@ -79,3 +79,5 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", "Another ticket merged in"
     REREVIEW_REQUESTED = "rereview_requested", "Re-review requested"
     ROUTED = "routed", "Routed"
+    SLA_WARNING = "sla_warning", "Service-level warning"
+    SLA_BREACHED = "sla_breached", "Service level breached, escalated"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,7 +12,7 @@ from supportdesk.accounts.models import Contact, Organization, Team, Technician
 from supportdesk.catalog.models import Product, ProductVersion
 from supportdesk.core.choices import Language
 from supportdesk.core.models import Blob
-from supportdesk.plans.models import Plan, Subscription
+from supportdesk.plans.models import Plan, SlaTarget, Subscription
 from supportdesk.tickets.choices import (
     UNRESOLVED_STATUSES,
     Category,
@@ -74,6 +76,14 @@ class Ticket(models.Model):
     rereview_count = models.PositiveSmallIntegerField(default=0)
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # The nearest running service-level deadline (see service_levels.py), copied here so
+    # queues can show and sort by it without reading the deadlines.
+    due_at = models.DateTimeField(null=True, blank=True)
+    breach_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        Technician, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
@@ -183,6 +193,76 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_name}"
+
+
+class Deadline(models.Model):
+    """One service-level clock of a ticket: when it started, when it is due, when the
+    promise breaks, pauses while waiting on the customer, and how it ended."""
+
+    class StopReason(models.TextChoices):
+        MET = "met", "Met"
+        CANCELLED = "cancelled", "No longer applies"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="deadlines")
+    metric = models.CharField(max_length=20, choices=SlaTarget.Metric.choices)
+    started_at = models.DateTimeField()
+    target_at = models.DateTimeField()
+    breach_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(
+        default=0, help_text="Working time spent waiting on the customer so far."
+    )
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=10, choices=StopReason.choices, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        Technician, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ticket", "id"], name="deadline_ticket_id"),
+            # The catch-up sweep reads only running, unpaused, not yet escalated clocks.
+            models.Index(
+                fields=["breach_at"],
+                condition=Q(
+                    stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True
+                ),
+                name="deadline_breach_pending",
+            ),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(
+                    stopped_at__isnull=True, paused_at__isnull=True, warned_at__isnull=True
+                ),
+                name="deadline_warning_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_metric_display()} of {self.ticket_id} due {self.target_at:%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.paused_at is None
+
+    def state(self, at: datetime) -> str:
+        """met, missed, paused, breached, warning or running, as a queue shows it."""
+        if self.stopped_at is not None:
+            if self.stop_reason == self.StopReason.CANCELLED:
+                return "cancelled"
+            return "met" if self.stopped_at <= self.breach_at else "missed"
+        if self.paused_at is not None:
+            return "paused"
+        if at >= self.breach_at:
+            return "breached"
+        if at >= self.warn_at:
+            return "warning"
+        return "running"
 
 
 class TicketCounter(models.Model):

@@ -10,6 +10,7 @@ from supportdesk.accounts.actors import Actor, SystemActor
 from supportdesk.accounts.models import Contact
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, InvalidTransition
+from supportdesk.tickets import service_levels
 from supportdesk.tickets.choices import Channel, EventKind, MessageKind, Status
 from supportdesk.tickets.counters import move_in_counters
 from supportdesk.tickets.events import record_event
@@ -51,6 +52,8 @@ def reply_to_ticket(
         problems["channel"] = f"unknown channel {channel!r}"
     if status_after is not None and status_after not in Status.values:
         problems["status_after"] = f"unknown status {status_after!r}"
+    elif status_after is not None and isinstance(actor, Contact):
+        problems["status_after"] = "a customer's reply reopens the ticket; it sets no status"
     elif status_after == Status.REREVIEW:
         # Only the customer's "not satisfied" starts a re-review: request_rereview records
         # the satisfaction and hands the ticket to a second technician.
@@ -95,8 +98,12 @@ def reply_to_ticket(
             at=at,
         )
         old_status = ticket.status
+        if kind == MessageKind.OUTBOUND:
+            service_levels.on_answer(ticket, at)
         if next_status != old_status:
             apply_status(ticket, next_status)
+        if kind == MessageKind.INBOUND:
+            service_levels.on_customer_message(ticket, at)
         ticket.updated_at = at
         ticket.save()
         move_in_counters(before, counted_state(ticket))

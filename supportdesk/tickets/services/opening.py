@@ -13,6 +13,7 @@ from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, PermissionDenied
 from supportdesk.plans.selectors import active_subscription, default_plan
+from supportdesk.tickets import service_levels
 from supportdesk.tickets import tasks as ticket_tasks
 from supportdesk.tickets.choices import Category, Channel, EventKind, MessageKind, Priority, Status
 from supportdesk.tickets.counters import move_in_counters
@@ -102,7 +103,8 @@ def open_ticket(
             attachments=attachments,
             at=at,
         )
-        ticket.save(update_fields=["message_count"])
+        service_levels.on_ticket_opened(ticket)
+        ticket.save(update_fields=["message_count", "due_at", "breach_at"])
         if tag_names:
             Tag.objects.bulk_create([Tag(name=name) for name in tag_names], ignore_conflicts=True)
             ticket.tags.set(Tag.objects.filter(name__in=tag_names))

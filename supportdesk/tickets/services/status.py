@@ -10,6 +10,7 @@ from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, PermissionDenied
+from supportdesk.tickets import service_levels
 from supportdesk.tickets.choices import EventKind, Priority, Status
 from supportdesk.tickets.counters import move_in_counters
 from supportdesk.tickets.events import record_event
@@ -27,8 +28,10 @@ CUSTOMER_STATUSES = frozenset({Status.SOLVED, Status.CLOSED})
 
 
 def apply_status(ticket: Ticket, new_status: str) -> None:
-    """Set the status and its timestamps on a locked ticket; the caller saves and counts."""
+    """Set the status, its timestamps and its service-level clocks on a locked ticket;
+    the caller saves and counts."""
     at = now()
+    old_status = ticket.status
     ticket.status = new_status
     if new_status == Status.SOLVED:
         ticket.solved_at = at
@@ -39,6 +42,8 @@ def apply_status(ticket: Ticket, new_status: str) -> None:
         ticket.solved_at = None
         ticket.closed_at = None
     ticket.updated_at = at
+    if new_status != old_status:
+        service_levels.on_status_changed(ticket, old_status, new_status, at)
 
 
 def change_status(*, actor: Actor, ticket: Ticket, status: str) -> Ticket:
@@ -79,7 +84,8 @@ def change_priority(*, actor: Actor, ticket: Ticket, priority: str) -> Ticket:
         old = ticket.priority
         ticket.priority = priority
         ticket.updated_at = now()
-        ticket.save(update_fields=["priority", "updated_at"])
+        service_levels.on_priority_changed(ticket)
+        ticket.save(update_fields=["priority", "updated_at", "due_at", "breach_at"])
         record_event(
             ticket=ticket,
             kind=EventKind.PRIORITY_CHANGED,
