@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from supportdesk.accounts.models import Contact, Team, Technician
 from supportdesk.catalog.models import Product
+from supportdesk.sla.policy import clear_caches
 from supportdesk.tickets.models import Ticket
 from tests.factories import (
     ContactFactory,
@@ -22,6 +23,21 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # Every technician persona has a user with a password; the real hasher is built to be
+    # slow, and would make up most of the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sla_caches():  # type: ignore[no-untyped-def]
+    # Plans and calendars are cached per process; row ids are reused between tests.
+    clear_caches()
+    yield
+    clear_caches()
 
 
 @pytest.fixture

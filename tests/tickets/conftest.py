@@ -15,13 +15,6 @@ from tests.factories import SubscriptionFactory, TechnicianFactory
 from tests.tickets.helpers import reload
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    # Every technician persona has a user with a password; the real hasher is built to be
-    # slow, and would make up most of the ticket suite's run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def third_technician(team: Team) -> Technician:
     """One more member of `team`, so a re-review has someone to choose between."""
