@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from supportdesk.accounts.models import (
+    Absence,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -73,6 +74,11 @@ class LicenseAdmin(admin.ModelAdmin):
     raw_id_fields = ["first_version", "last_version"]
 
 
+class AbsenceInline(admin.TabularInline):
+    model = Absence
+    extra = 0
+
+
 class SkillInline(admin.TabularInline):
     model = Skill
     extra = 0
@@ -85,7 +91,7 @@ class TechnicianAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "user__username", "user__email"]
     filter_horizontal = ["teams"]
     raw_id_fields = ["user"]
-    inlines = [SkillInline]
+    inlines = [SkillInline, AbsenceInline]
 
 
 @admin.register(Team)

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 
 from supportdesk.catalog.models import Product, ProductVersion
 from supportdesk.core.choices import Language
+from supportdesk.core.models import BusinessCalendar
 
 
 class Organization(models.Model):
@@ -141,6 +142,14 @@ class Technician(models.Model):
     languages = models.JSONField(default=list, blank=True, help_text='Spoken, e.g. ["fr", "en"]')
     time_zone = models.CharField(max_length=64, default="Europe/Paris")
     is_active = models.BooleanField(default=True)
+    working_hours = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="When this technician works; empty means the service's hours.",
+    )
 
     class Meta:
         ordering = ["display_name"]
@@ -172,3 +181,24 @@ class Skill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.technician}: {self.product} ({self.get_level_display()})"
+
+
+class Absence(models.Model):
+    """Time a technician is away (holiday, sickness, training): routing skips them."""
+
+    technician = models.ForeignKey(Technician, on_delete=models.CASCADE, related_name="absences")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["technician", "ends_at"], name="absence_technician_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="absence_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} away {self.starts_at:%Y-%m-%d} to {self.ends_at:%Y-%m-%d}"

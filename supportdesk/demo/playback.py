@@ -37,8 +37,9 @@ from supportdesk.tickets.services import (
     request_rereview,
     route_new_ticket,
 )
+from supportdesk.tickets.services.escalation import sweep_deadlines
 from supportdesk.tickets.services.routing import choose_team
-from supportdesk.tickets.tasks import route_ticket
+from supportdesk.tickets.tasks import check_deadline, route_ticket
 
 # Who opens the ticket: mail and fax come in through the intake (the system); the portal,
 # the request tool and the API act as the customer; on the phone, the technician who
@@ -228,12 +229,15 @@ class Player:
 
 @contextmanager
 def routing_tasks_removed() -> Iterator[None]:
-    """Collect the routing tasks enqueued inside the block and delete those still waiting:
-    the demo has already routed their tickets."""
+    """Collect the routing and deadline-check tasks enqueued inside the block and delete
+    those still waiting: the demo has already routed their tickets, and the deadline checks
+    (dated in the demo's past) are replaced by one catch-up sweep at the real time, which
+    warns and escalates the overdue demo tickets once, as a real desk back from downtime."""
     enqueued: list[str] = []
+    done_inline = {route_ticket.module_path, check_deadline.module_path}
 
     def collect(sender: Any, task_result: Any, **kwargs: Any) -> None:
-        if task_result.task.module_path == route_ticket.module_path:
+        if task_result.task.module_path in done_inline:
             enqueued.append(str(task_result.id))
 
     task_enqueued.connect(collect, weak=False, dispatch_uid="supportdesk-demo-routing")
@@ -246,3 +250,5 @@ def routing_tasks_removed() -> Iterator[None]:
         DBTaskResult.objects.filter(
             id__in=enqueued[start : start + 500], status=TaskResultStatus.READY
         ).delete()
+    while sweep_deadlines():
+        pass

@@ -9,6 +9,13 @@ from supportdesk.accounts.models import Organization, Technician
 from supportdesk.core.models import BusinessCalendar
 
 
+class PlanNotice(models.TextChoices):
+    """Why a request is served by another plan than the customer's subscription."""
+
+    SUBSCRIPTION_EXPIRED = "subscription_expired", "Subscription expired: free support applies"
+    CREDITS_EXHAUSTED = "credits_exhausted", "Prepaid time used up: free support applies"
+
+
 class Plan(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=100, unique=True)

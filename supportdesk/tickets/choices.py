@@ -79,5 +79,6 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", "Another ticket merged in"
     REREVIEW_REQUESTED = "rereview_requested", "Re-review requested"
     ROUTED = "routed", "Routed"
+    TIME_RECORDED = "time_recorded", "Time recorded"
     SLA_WARNING = "sla_warning", "Service-level warning"
     SLA_BREACHED = "sla_breached", "Service level breached, escalated"

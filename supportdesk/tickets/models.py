@@ -12,7 +12,7 @@ from supportdesk.accounts.models import Contact, Organization, Team, Technician
 from supportdesk.catalog.models import Product, ProductVersion
 from supportdesk.core.choices import Language
 from supportdesk.core.models import Blob
-from supportdesk.plans.models import Plan, SlaTarget, Subscription
+from supportdesk.plans.models import Plan, PlanNotice, SlaTarget, Subscription
 from supportdesk.tickets.choices import (
     UNRESOLVED_STATUSES,
     Category,
@@ -68,6 +68,12 @@ class Ticket(models.Model):
     )
     subscription = models.ForeignKey(
         Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    plan_notice = models.CharField(
+        max_length=30,
+        choices=PlanNotice.choices,
+        blank=True,
+        help_text="Set when the customer's subscription could not serve this request.",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     merged_into = models.ForeignKey(
@@ -263,6 +269,29 @@ class Deadline(models.Model):
         if at >= self.warn_at:
             return "warning"
         return "running"
+
+
+class TimeEntry(models.Model):
+    """Time a technician spent on a ticket or a call; for Direct Assistance it is taken from
+    the subscription's prepaid credits."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="time_entries"
+    )
+    minutes = models.PositiveIntegerField()
+    call_reference = models.CharField(
+        max_length=100, blank=True, help_text="The phone call this time was spent on, if any."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["subscription", "created_at"], name="time_subscription")]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.ticket_id}"
 
 
 class TicketCounter(models.Model):

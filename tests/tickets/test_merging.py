@@ -145,3 +145,13 @@ def test_counters_are_right_after_a_merge(ticket, duplicate, technician, colleag
     assert count_unresolved(assignee_id=technician.pk) == 1
     assert count_by_status()[Status.CLOSED] == 1
     assert counted() == counted_by_select()
+
+
+def test_tickets_of_different_customers_cannot_be_merged(
+    technician, customer, customer_of_another_organization, team
+):
+    mine = make_ticket(requester=customer, team=team)
+    theirs = make_ticket(requester=customer_of_another_organization, team=team)
+    with pytest.raises(InvalidInput) as error:
+        merge_tickets(actor=technician, source=theirs, target=mine)
+    assert "target" in error.value.problems

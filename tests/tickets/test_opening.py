@@ -397,3 +397,15 @@ def test_the_system_opens_tickets_for_mail_intake(customer):
     )
 
     assert events_of(ticket, EventKind.OPENED)[0].actor_name == "system"
+
+
+def test_customer_html_is_stored_without_scripts_or_event_handlers(customer, team):
+    ticket = make_ticket(
+        requester=customer,
+        team=team,
+        body_html='<p onclick="steal()">Hello <script>alert(1)</script><b>there</b></p>',
+    )
+    html = ticket.messages.get().body_html
+    assert "<b>there</b>" in html
+    assert "script" not in html
+    assert "onclick" not in html

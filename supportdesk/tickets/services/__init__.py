@@ -15,6 +15,7 @@ from supportdesk.tickets.services.opening import open_ticket
 from supportdesk.tickets.services.rereview import request_rereview
 from supportdesk.tickets.services.routing import route_new_ticket
 from supportdesk.tickets.services.status import change_priority, change_status, set_tags
+from supportdesk.tickets.services.time_spent import record_time_spent
 
 __all__ = [
     "ImportedMessage",
@@ -28,6 +29,7 @@ __all__ = [
     "merge_tickets",
     "move_ticket_to_team",
     "open_ticket",
+    "record_time_spent",
     "reply_to_ticket",
     "request_rereview",
     "route_new_ticket",

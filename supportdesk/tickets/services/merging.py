@@ -35,6 +35,12 @@ def merge_tickets(*, actor: Actor, source: Ticket, target: Ticket) -> Ticket:
         require_staff(actor, "merge tickets")
         require_can_view(actor, source)
         require_can_view(actor, target)
+        same_customer = source.requester_id == target.requester_id or (
+            source.organization_id is not None and source.organization_id == target.organization_id
+        )
+        if not same_customer:
+            # The target's requester would read the source's messages: never across customers.
+            raise InvalidInput({"target": "tickets of different customers cannot be merged"})
         if source.merged_into_id is not None:
             raise InvalidTransition(f"{source.reference} is already merged")
         if target.merged_into_id is not None or target.status == Status.CLOSED:

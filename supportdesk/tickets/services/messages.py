@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import nh3
+
 from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact, Technician
 from supportdesk.core.blobs import store_blob
@@ -20,6 +22,14 @@ class NewAttachment:
     filename: str
     content: bytes
     content_type: str = "application/octet-stream"
+
+
+def sanitize_html(html: str) -> str:
+    """Customer HTML reduced to safe markup (no scripts, handlers, styles or remote
+    frames), so any page can render it as is. Links open without referrer."""
+    if not html.strip():
+        return ""
+    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
 
 
 def safe_filename(name: str) -> str:
@@ -50,7 +60,7 @@ def add_message(
         author_contact=author if isinstance(author, Contact) else None,
         author_technician=author if isinstance(author, Technician) else None,
         body_text=body_text,
-        body_html=without_nul(body_html),
+        body_html=sanitize_html(without_nul(body_html)),
         created_at=at,
     )
     for item in attachments:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils import timezone
 
 from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact, Team
@@ -12,16 +13,25 @@ from supportdesk.catalog.models import Product, ProductVersion
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, PermissionDenied
-from supportdesk.plans.selectors import active_subscription, default_plan
+from supportdesk.plans.selectors import coverage_for
 from supportdesk.tickets import service_levels
 from supportdesk.tickets import tasks as ticket_tasks
-from supportdesk.tickets.choices import Category, Channel, EventKind, MessageKind, Priority, Status
+from supportdesk.tickets.choices import (
+    PRIORITY_RANK,
+    Category,
+    Channel,
+    EventKind,
+    MessageKind,
+    Priority,
+    Status,
+)
 from supportdesk.tickets.counters import move_in_counters
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Tag, Ticket
 from supportdesk.tickets.references import allocate_ticket_numbers
 from supportdesk.tickets.services.common import clean_body, clean_line, counted_state
 from supportdesk.tickets.services.messages import NewAttachment, add_message
+from supportdesk.tickets.services.routing import needs_routing
 from supportdesk.tickets.services.status import normalize_tags
 
 
@@ -69,9 +79,11 @@ def open_ticket(
 
     at = now()
     organization = requester.organization
-    subscription = (
-        active_subscription(organization=organization, on=at.date()) if organization else None
-    )
+    coverage = coverage_for(organization=organization, on=timezone.localdate(at))
+    # Subscribers are served before free support.
+    paid = coverage.plan is not None and coverage.plan.is_paid
+    if paid and PRIORITY_RANK[Priority(priority)] < PRIORITY_RANK[Priority.HIGH]:
+        priority = Priority.HIGH
     with transaction.atomic():
         (number,) = allocate_ticket_numbers(1)
         ticket = Ticket.objects.create(
@@ -87,8 +99,9 @@ def open_ticket(
             language=language or requester.language,
             status=Status.NEW,
             team=team,
-            plan=subscription.plan if subscription else default_plan(),
-            subscription=subscription,
+            plan=coverage.plan,
+            subscription=coverage.subscription,
+            plan_notice=coverage.notice,
             created_at=at,
             updated_at=at,
             last_customer_message_at=at,
@@ -116,6 +129,6 @@ def open_ticket(
             at=at,
             data={"channel": channel, "team": team.slug if team else None},
         )
-        if team is None:
+        if needs_routing(ticket):
             ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk)
     return ticket

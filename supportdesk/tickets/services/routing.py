@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Team, Technician
+from supportdesk.accounts.selectors import is_available
 from supportdesk.core.clock import now
 from supportdesk.tickets.access import technician_team_ids
-from supportdesk.tickets.choices import EventKind, Status
+from supportdesk.tickets.choices import UNRESOLVED_STATUSES, EventKind, Status
 from supportdesk.tickets.counters import move_in_counters
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Ticket
@@ -31,49 +34,64 @@ def choose_team(*, product_id: int | None, language: str) -> Team | None:
     return ranked[0]
 
 
-def designated_engineer_for(ticket: Ticket) -> Technician | None:
+def designated_engineer_for(ticket: Ticket, at: datetime) -> Technician | None:
+    """The subscriber's designated engineer, or the backup while the engineer is away."""
     subscription = ticket.subscription
     if subscription is None or not subscription.plan.has_designated_engineer:
         return None
     for engineer in (subscription.designated_engineer, subscription.backup_engineer):
-        if engineer is not None and engineer.is_active:
+        if engineer is not None and is_available(engineer, at):
             return engineer
     return None
 
 
+def needs_routing(ticket: Ticket) -> bool:
+    """No queue yet, or a Direct Assistance request that no engineer holds yet."""
+    if ticket.team_id is None:
+        return True
+    subscription = ticket.subscription
+    return (
+        ticket.assignee_id is None
+        and subscription is not None
+        and subscription.plan.has_designated_engineer
+    )
+
+
 def route_new_ticket(*, ticket_id: int) -> bool:
-    """Route a ticket that has no team yet. Safe to run twice: a routed ticket is left alone.
-    Returns whether this call routed it."""
+    """Route a ticket to its queue, and a Direct Assistance request to its engineer.
+    Safe to run twice: a routed ticket is left alone. Returns whether this call routed it."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_related("subscription__plan").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
         if ticket is None:
             return False
         lock_ticket(ticket)
-        if ticket.team_id is not None or ticket.status not in (Status.NEW, Status.OPEN):
+        if ticket.status not in UNRESOLVED_STATUSES or not needs_routing(ticket):
             return False
-        engineer = designated_engineer_for(ticket)
-        team: Team | None = None
+        at = now()
+        engineer = designated_engineer_for(ticket, at)
+        team = ticket.team
         if engineer is not None:
-            team = (
-                Team.objects.filter(pk__in=technician_team_ids(engineer)).order_by("name").first()
-            )
+            engineer_teams = technician_team_ids(engineer)
+            if team is None or team.pk not in engineer_teams:
+                team = Team.objects.filter(pk__in=engineer_teams).order_by("name").first()
+            if team is None:
+                engineer = None  # an engineer in no team cannot hold tickets
         if team is None:
-            engineer = None
             team = choose_team(product_id=ticket.product_id, language=ticket.language)
-        if team is None:
+        if team is None or (team == ticket.team and engineer is None):
             return False
         before = counted_state(ticket)
         ticket.team, ticket.assignee = team, engineer
-        if engineer is not None:
+        if engineer is not None and ticket.status == Status.NEW:
             ticket.status = Status.OPEN
-        ticket.updated_at = now()
+        ticket.updated_at = at
         ticket.save()
         move_in_counters(before, counted_state(ticket))
         record_event(
             ticket=ticket,
             kind=EventKind.ROUTED,
             actor=SYSTEM,
-            at=ticket.updated_at,
+            at=at,
             data={"team": team.slug, "assignee": engineer.display_name if engineer else None},
         )
     return True
