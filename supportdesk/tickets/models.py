@@ -257,7 +257,7 @@ class Deadline(models.Model):
         return self.stopped_at is None and self.paused_at is None
 
     def state(self, at: datetime) -> str:
-        """met, missed, paused, breached, warning or running, as a queue shows it."""
+        """met, missed, cancelled, paused, breached, overdue, warning or running."""
         if self.stopped_at is not None:
             if self.stop_reason == self.StopReason.CANCELLED:
                 return "cancelled"
@@ -266,6 +266,8 @@ class Deadline(models.Model):
             return "paused"
         if at >= self.breach_at:
             return "breached"
+        if at >= self.target_at:
+            return "overdue"  # the target is missed, the limit not yet
         if at >= self.warn_at:
             return "warning"
         return "running"

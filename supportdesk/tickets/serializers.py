@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from supportdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+from supportdesk.core.clock import now
+from supportdesk.tickets.models import Attachment, Deadline, Message, Ticket, TicketEvent
 from supportdesk.tickets.selectors import TicketDetail
 
 
@@ -73,6 +74,31 @@ def _summary(ticket: Ticket, *, tags: list[str]) -> dict[str, Any]:
         "first_responded_at": timestamp(ticket.first_responded_at),
         "solved_at": timestamp(ticket.solved_at),
         "closed_at": timestamp(ticket.closed_at),
+        "due_at": timestamp(ticket.due_at),
+        "breach_at": timestamp(ticket.breach_at),
+        "plan_notice": ticket.plan_notice or None,
+        "escalated_at": timestamp(ticket.escalated_at),
+    }
+
+
+def deadline_data(deadline: Deadline, *, at: datetime) -> dict[str, Any]:
+    return {
+        "metric": deadline.metric,
+        "state": deadline.state(at),
+        "started_at": timestamp(deadline.started_at),
+        "target_at": timestamp(deadline.target_at),
+        "breach_at": timestamp(deadline.breach_at),
+        "warn_at": timestamp(deadline.warn_at),
+        "paused_at": timestamp(deadline.paused_at),
+        "paused_seconds": deadline.paused_seconds,
+        "stopped_at": timestamp(deadline.stopped_at),
+        "stop_reason": deadline.stop_reason or None,
+        "warned_at": timestamp(deadline.warned_at),
+        "breached_at": timestamp(deadline.breached_at),
+        # Wall-clock time left before the target; negative once overdue; None unless running.
+        "remaining_seconds": (
+            int((deadline.target_at - at).total_seconds()) if deadline.is_running else None
+        ),
     }
 
 
@@ -137,4 +163,6 @@ def ticket_detail(detail: TicketDetail) -> dict[str, Any]:
     data["requester"]["email"] = emails[0].address if emails else None
     data["messages"] = [message_data(m) for m in detail.messages]
     data["events"] = [event_data(e) for e in detail.events]
+    at = now()
+    data["deadlines"] = [deadline_data(d, at=at) for d in detail.deadlines]
     return data

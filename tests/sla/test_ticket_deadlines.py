@@ -12,6 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.tickets.choices import EventKind, Priority, Status
 from supportdesk.tickets.models import Deadline, Ticket, TicketEvent
+from supportdesk.tickets.selectors import answer_promise, get_ticket_detail
+from supportdesk.tickets.serializers import ticket_detail
 from supportdesk.tickets.services import (
     assign_ticket,
     change_priority,
@@ -283,3 +285,36 @@ def test_a_direct_assistance_breach_escalates_to_the_backup_engineer(
     with time_machine.travel(paris(2026, 11, 24, 18, 1), tick=False):
         sweep_deadlines()
     assert Ticket.objects.get(pk=ticket.pk).escalated_to == colleague
+
+
+@pytest.mark.parametrize(
+    ("language", "promise"),
+    [
+        ("en", "Monday 23 November, 17:30"),
+        ("es", "lunes 23 de noviembre, 17:30"),
+        ("fr", "lundi 23 novembre, 17:30"),
+    ],
+)
+def test_the_promise_is_stated_from_the_real_calendar_in_the_customer_language(
+    customer, team, free_plan_targets, language, promise
+):
+    ticket = open_at(paris(2026, 11, 20, 17, 30), customer, team, language=language)
+    assert answer_promise(ticket) == (paris(2026, 11, 23, 17, 30), promise)
+
+
+def test_the_ticket_data_carries_each_deadline_and_its_state(
+    customer, team, technician, free_plan_targets
+):
+    ticket = open_at(paris(2026, 11, 23, 9, 0), customer, team)
+    with time_machine.travel(paris(2026, 11, 24, 12, 0), tick=False):
+        data = ticket_detail(get_ticket_detail(viewer=technician, ticket=ticket))
+    states = {d["metric"]: d["state"] for d in data["deadlines"]}
+    assert states == {Metric.FIRST_RESPONSE: "overdue", Metric.RESOLUTION: "running"}
+    assert data["due_at"] == "2026-11-24T08:00:00Z"
+    first = next(d for d in data["deadlines"] if d["metric"] == Metric.FIRST_RESPONSE)
+    assert first["remaining_seconds"] == -3 * 3600
+
+
+def test_customers_do_not_see_the_internal_deadlines(customer, team, free_plan_targets):
+    ticket = open_at(paris(2026, 11, 23, 9, 0), customer, team)
+    assert get_ticket_detail(viewer=customer, ticket=ticket).deadlines == []
