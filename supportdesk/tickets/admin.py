@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from supportdesk.tickets.models import Attachment, Message, Tag, Ticket, TicketEvent
+from supportdesk.tickets.models import Attachment, Deadline, Message, Tag, Ticket, TicketEvent
 from supportdesk.tickets.references import parse_reference
 
 
@@ -29,6 +29,22 @@ class MessageInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class DeadlineInline(ReadOnlyInline):
+    model = Deadline
+    fields = (
+        "metric",
+        "started_at",
+        "target_at",
+        "breach_at",
+        "paused_at",
+        "stopped_at",
+        "stop_reason",
+        "breached_at",
+        "escalated_to",
+    )
+    readonly_fields = fields
+
+
 class EventInline(ReadOnlyInline):
     model = TicketEvent
     fields = ("created_at", "kind", "actor_name", "data")
@@ -46,6 +62,7 @@ class TicketAdmin(admin.ModelAdmin):
         "team",
         "assignee",
         "requester",
+        "due_at",
         "created_at",
     ]
     list_filter = ["status", "priority", "channel", "category", "team", "product", "language"]
@@ -54,7 +71,7 @@ class TicketAdmin(admin.ModelAdmin):
     ordering = ["-number"]
     show_full_result_count = False
     date_hierarchy = None
-    inlines = [MessageInline, EventInline]
+    inlines = [DeadlineInline, MessageInline, EventInline]
     readonly_fields = [f.name for f in Ticket._meta.fields] + ["reference"]
     exclude = ["tags"]
 
