@@ -221,17 +221,19 @@ def ensure_plans(calendar: BusinessCalendar) -> dict[str, Plan]:
             "has_designated_engineer": False,
         },
     )
-    # The seed: "in most cases an email is processed within 24 or 48 hours".
-    SlaTarget.objects.get_or_create(
-        plan=free,
-        metric=SlaTarget.Metric.FIRST_RESPONSE,
-        priority="",
-        defaults={
-            "unit": SlaTarget.Unit.WORKING_DAYS,
-            "target": Decimal("1"),
-            "limit": Decimal("2"),
-        },
-    )
+    # The seed: "in most cases an email is processed within 24 or 48 hours" — the first
+    # one and each reply after it.
+    for metric in (SlaTarget.Metric.FIRST_RESPONSE, SlaTarget.Metric.NEXT_RESPONSE):
+        SlaTarget.objects.get_or_create(
+            plan=free,
+            metric=metric,
+            priority="",
+            defaults={
+                "unit": SlaTarget.Unit.WORKING_DAYS,
+                "target": Decimal("1"),
+                "limit": Decimal("2"),
+            },
+        )
     direct, _ = Plan.objects.get_or_create(
         code=DIRECT_ASSISTANCE_PLAN,
         defaults={
@@ -246,18 +248,19 @@ def ensure_plans(calendar: BusinessCalendar) -> dict[str, Plan]:
         },
     )
     # "Your call is processed the same day": by the end of the working day when the request
-    # arrives before 16:00, otherwise within 8 working hours.
-    SlaTarget.objects.get_or_create(
-        plan=direct,
-        metric=SlaTarget.Metric.FIRST_RESPONSE,
-        priority="",
-        defaults={
-            "unit": SlaTarget.Unit.SAME_DAY,
-            "target": Decimal("8"),
-            "limit": Decimal("8"),
-            "same_day_cutoff": time(16, 0),
-        },
-    )
+    # (or the customer's reply) arrives before 16:00, otherwise within 8 working hours.
+    for metric in (SlaTarget.Metric.FIRST_RESPONSE, SlaTarget.Metric.NEXT_RESPONSE):
+        SlaTarget.objects.get_or_create(
+            plan=direct,
+            metric=metric,
+            priority="",
+            defaults={
+                "unit": SlaTarget.Unit.SAME_DAY,
+                "target": Decimal("8"),
+                "limit": Decimal("8"),
+                "same_day_cutoff": time(16, 0),
+            },
+        )
     return {FREE_PLAN: free, DIRECT_ASSISTANCE_PLAN: direct}
 
 
