@@ -125,10 +125,9 @@ def on_status_changed(ticket: Ticket, old: str, new: str, at: datetime) -> None:
         pause_clocks(ticket, at)
     elif old == Status.PENDING:
         resume_clocks(ticket, at)
-    if new == Status.SOLVED:
+    if new in (Status.SOLVED, Status.CLOSED):
+        # Resolved: the resolution promise is kept; an answer still owed is moot.
         _stop(_running(ticket, [Metric.RESOLUTION]), at, Deadline.StopReason.MET)
-        _stop(_running(ticket), at, Deadline.StopReason.CANCELLED)
-    elif new == Status.CLOSED:
         _stop(_running(ticket), at, Deadline.StopReason.CANCELLED)
     elif new == Status.REREVIEW:
         # The second answer is a new promise, counted from the customer's complaint.
