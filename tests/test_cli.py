@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -17,15 +18,21 @@ import types
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 import supportdesk
 from supportdesk.cli import main
+from supportdesk.cli.periodic import Repeater
 from supportdesk.cli.processes import parse_bind, prepare_demo, print_welcome, site_root
+from supportdesk.plans.models import SlaTarget
+from supportdesk.tickets.choices import EventKind
+from supportdesk.tickets.models import Deadline, Ticket
 from supportdesk.tickets.services import (
     NewAttachment,
     add_note,
@@ -442,6 +449,92 @@ def test_a_unix_socket_bind_has_no_url():
     assert parse_bind("unix:/run/supportdesk.sock") is None
 
 
+# -- sla sweep --------------------------------------------------------------------------------
+
+
+def missed_deadline(ticket: Ticket) -> Deadline:
+    """A first-response clock whose warning and breach times passed without their checks."""
+    breach = timezone.now() - timedelta(minutes=5)
+    return Deadline.objects.create(
+        ticket=ticket,
+        metric=SlaTarget.Metric.FIRST_RESPONSE,
+        started_at=breach - timedelta(hours=4),
+        target_at=breach,
+        breach_at=breach,
+        warn_at=breach - timedelta(hours=1),
+    )
+
+
+def test_sla_sweep_with_nothing_missed_says_so_and_exits_0(capsys, db):
+    code, out, err = run_cli(capsys, "sla", "sweep")
+
+    assert code == 0, err
+    assert out == "Looked at 0 deadlines due for a warning or an escalation.\n"
+
+
+def test_sla_sweep_warns_and_escalates_a_missed_deadline_once(capsys, ticket):
+    deadline = missed_deadline(ticket)
+
+    code, out, _ = run_cli(capsys, "sla", "sweep")
+
+    assert code == 0
+    assert out.startswith("Looked at 1 deadline due")
+    deadline.refresh_from_db()
+    assert deadline.warned_at is not None
+    assert deadline.breached_at is not None
+    kinds = list(ticket.events.values_list("kind", flat=True))
+    assert kinds.count(EventKind.SLA_WARNING) == 1
+    assert kinds.count(EventKind.SLA_BREACHED) == 1
+    assert run_cli(capsys, "sla", "sweep")[1].startswith("Looked at 0 deadlines")
+
+
+def test_sla_sweep_batch_bounds_one_sweep(capsys, ticket):
+    missed_deadline(ticket)
+    missed_deadline(ticket)
+
+    outputs = [run_cli(capsys, "sla", "sweep", "--batch", "1")[1] for _ in range(3)]
+
+    assert [line.split()[2] for line in outputs] == ["1", "1", "0"]
+
+
+@pytest.mark.parametrize("every", ["0", "-1", "soon", "nan"])
+def test_sla_sweep_every_needs_a_positive_number_of_seconds(capsys, every):
+    code, _, err = run_cli(capsys, "sla", "sweep", "--every", every)
+
+    assert code == 2
+    assert "--every" in err
+
+
+def test_a_failed_run_of_the_loop_is_logged_and_the_next_run_happens(caplog):
+    runs: list[int] = []
+
+    def job() -> None:
+        runs.append(len(runs) + 1)
+        if len(runs) == 1:
+            raise RuntimeError("the database went away")
+        if len(runs) == 3:
+            repeater.request_stop()
+
+    repeater = Repeater(job, every=0.01, log=logging.getLogger("tests.repeater"))
+    repeater.run()
+
+    assert runs == [1, 2, 3]
+    assert "run 1 failed; next try in 0.01 s" in caplog.text
+    assert "the database went away" in caplog.text
+
+
+def test_a_stop_request_ends_the_pause_between_runs_at_once():
+    repeater = Repeater(lambda: None, every=60, log=logging.getLogger("tests.repeater"))
+    timer = threading.Timer(0.2, repeater.request_stop)
+    timer.start()
+    started = time.monotonic()
+
+    repeater.run()
+
+    assert time.monotonic() - started < 5
+    assert repeater.runs == 1
+
+
 # -- configuration errors, as a user meets them -----------------------------------------------
 
 
@@ -608,6 +701,8 @@ def test_run_serves_restarts_a_killed_worker_and_stops_cleanly_on_ctrl_c(tmp_pat
         assert "supportdesk administration" in page
         output.wait_for(re.escape(f"Open:  {root}/"))
 
+        scheduler = int(output.wait_for(r"started scheduler \(pid (\d+)\)").group(1))
+        output.wait_for(r"scheduler +\| sweeping service-level deadlines every 60 s")
         worker = int(output.wait_for(r"started worker \(pid (\d+)\)").group(1))
         os.kill(worker, signal.SIGKILL)
         output.wait_for(rf"worker \(pid {worker}\) killed by SIGKILL unexpectedly; restarting")
@@ -617,13 +712,75 @@ def test_run_serves_restarts_a_killed_worker_and_stops_cleanly_on_ctrl_c(tmp_pat
         assert is_alive(restarted)
 
         group = descendants(process.pid)
-        assert restarted in group
-        assert len(group) >= 4  # gunicorn master, its 2 workers, the task worker
+        assert {restarted, scheduler} <= group
+        assert len(group) >= 5  # gunicorn master, its 2 workers, the task worker, the scheduler
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0, output.text
         assert wait_until(lambda: not any(is_alive(pid) for pid in group), 5)
         assert http_status(f"{root}/healthz")[0] == 0
+        assert "scheduler stopped (exited with code 0)" in output.text
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+# -- sla sweep --every, end to end ------------------------------------------------------------
+
+
+def start_sweeping(env: dict[str, str]) -> tuple[subprocess.Popen[str], Output]:
+    process = subprocess.Popen(
+        [str(SUPPORTDESK), "sla", "sweep", "--every", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return process, Output(process)
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(SUPPORTDESK), "migrate"], env=env, check=True, capture_output=True, timeout=120
+    )
+
+
+def test_sla_sweep_every_keeps_sweeping_until_sigterm_then_exits_0(tmp_path):
+    env = clean_env(tmp_path, SUPPORTDESK_LOG_LEVEL="DEBUG")
+    migrate(env)
+    process, output = start_sweeping(env)
+    try:
+        assert wait_until(lambda: output.text.count("looked at 0 deadlines") >= 3), output.text
+        assert process.poll() is None
+
+        process.send_signal(signal.SIGTERM)
+
+        assert process.wait(timeout=10) == 0, output.text
+        output.wait_for("SIGTERM received: stopped", timeout=5)
+        assert "failed" not in output.text
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_sla_sweep_every_outlives_a_database_error_and_retries_at_the_next_sweep(tmp_path):
+    env = clean_env(tmp_path, SUPPORTDESK_LOG_LEVEL="DEBUG")
+    process, output = start_sweeping(env)  # before `migrate`: every query fails
+    try:
+        assert wait_until(lambda: output.text.count("sweep failed: database error") >= 2), (
+            output.text
+        )
+        assert "has `supportdesk migrate` run on this database?" in output.text
+        assert process.poll() is None
+
+        migrate(env)
+
+        output.wait_for("looked at 0 deadlines")
+        assert "Traceback" not in output.text
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0, output.text
     finally:
         if process.poll() is None:
             process.kill()

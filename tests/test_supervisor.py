@@ -20,6 +20,7 @@ from supportdesk.core.supervisor import (
     RestartPolicy,
     Supervisor,
     describe_exit,
+    on_stop_signals,
     port_accepts_connections,
 )
 
@@ -242,6 +243,29 @@ def test_a_port_check_says_whether_a_server_listens():
         port = server.getsockname()[1]
         assert port_accepts_connections("127.0.0.1", port)()
     assert not port_accepts_connections("127.0.0.1", port)()
+
+
+def test_a_stop_signal_calls_the_handler_and_the_old_handlers_come_back():
+    before = signal.getsignal(signal.SIGTERM)
+    received: list[int] = []
+
+    restore = on_stop_signals(received.append)
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert wait_until(lambda: received == [signal.SIGTERM], 2)
+    finally:
+        restore()
+
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_outside_the_main_thread_no_signal_handler_is_installed():
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    thread = threading.Thread(target=lambda: on_stop_signals(lambda signum: None)())
+    thread.start()
+    thread.join()
+
+    assert {signum: signal.getsignal(signum) for signum in before} == before
 
 
 # -- signals, on a supervisor in its own process ----------------------------------------------

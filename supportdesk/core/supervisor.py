@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PR_SET_PDEATHSIG = 1
@@ -70,6 +70,28 @@ def port_accepts_connections(host: str, port: int, timeout: float = 0.2) -> Call
             return False
 
     return check
+
+
+def on_stop_signals(handler: Callable[[int], None]) -> Callable[[], None]:
+    """Call `handler(signum)` on SIGINT, SIGTERM or SIGHUP instead of dying; return a function
+    that puts the previous handlers back. Only the main thread may handle signals: elsewhere
+    nothing is installed (and the returned function does nothing)."""
+    previous: dict[int, Any] = {}
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        handler(signum)
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    try:
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, handle)
+    except ValueError:  # not the main thread
+        restore()
+        return lambda: None
+    return restore
 
 
 def describe_exit(returncode: int) -> str:
@@ -389,22 +411,11 @@ class Supervisor:
             os.killpg(pgid, signal.SIGKILL)
 
     def _install_signal_handlers(self) -> Callable[[], None]:
-        try:
-            previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+        def handle(signum: int) -> None:
+            # Only flags here: writing output from a handler could re-enter a write the main
+            # loop was in the middle of.
+            self._signals_received.append(signum)
+            self.request_stop()
 
-            def handle(signum: int, frame: FrameType | None) -> None:
-                # Only flags here: writing output from a handler could re-enter a write
-                # the main loop was in the middle of.
-                self._signals_received.append(signum)
-                self.request_stop()
-
-            for signum in STOP_SIGNALS:
-                signal.signal(signum, handle)
-        except ValueError:  # not the main thread: the caller stops us with request_stop()
-            return lambda: None
-
-        def restore() -> None:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-
-        return restore
+        # Outside the main thread nothing is installed: the caller uses request_stop().
+        return on_stop_signals(handle)
