@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -785,3 +786,41 @@ def test_sla_sweep_every_outlives_a_database_error_and_retries_at_the_next_sweep
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def promised(customer, team, free_plan):  # type: ignore[no-untyped-def]
+    """A ticket under a one-working-day promise, opened Monday 23 November 2026 09:00 Paris."""
+    SlaTarget.objects.create(
+        plan=free_plan,
+        metric=SlaTarget.Metric.FIRST_RESPONSE,
+        unit=SlaTarget.Unit.WORKING_DAYS,
+        target=1,
+        limit=2,
+    )
+    with time_machine.travel("2026-11-23T08:00:00Z", tick=False):
+        return make_ticket(requester=customer, team=team)
+
+
+def test_ticket_show_lists_each_service_level_with_its_state_and_what_remains(capsys, promised):
+    with time_machine.travel("2026-11-23T10:00:00Z", tick=False):
+        code, out, _ = run_cli(capsys, "ticket", "show", promised.reference)
+    assert code == 0
+    assert re.search(
+        r"First response\s+running\s+due 2026-11-24 09:00, limit 2026-11-25 09:00, "
+        r"in 22 h 00 min",
+        out,
+    )
+
+
+def test_ticket_times_follow_the_time_zone_asked_for(capsys, promised):
+    _, out, _ = run_cli(capsys, "ticket", "show", promised.reference, "--tz", "America/Montreal")
+    assert "due 2026-11-24 03:00" in out
+    _, listing, _ = run_cli(capsys, "ticket", "list", "--tz", "America/Montreal")
+    assert "2026-11-24 03:00" in listing.splitlines()[1]
+
+
+def test_an_unknown_time_zone_is_a_usage_error_naming_it(capsys, promised):
+    code, _, err = run_cli(capsys, "ticket", "show", promised.reference, "--tz", "Mars/Olympus")
+    assert code == 2
+    assert "unknown time zone 'Mars/Olympus'" in err

@@ -9,6 +9,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from supportdesk.cli.common import (
     EXIT_OK,
@@ -55,6 +56,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--before", metavar="NUMBER", help="next page: tickets older than this number"
     )
     listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument("--tz", type=time_zone, metavar="ZONE", help=TZ_HELP)
     listing.set_defaults(handler=ticket_list_command)
 
     show = ticket_commands.add_parser(
@@ -62,7 +64,26 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     show.add_argument("ref", metavar="REF", help="e.g. SD-100001")
     show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument("--tz", type=time_zone, metavar="ZONE", help=TZ_HELP)
     show.set_defaults(handler=ticket_show_command)
+
+
+TZ_HELP = "show times in this time zone, e.g. America/Montreal (default: SUPPORTDESK_TIME_ZONE)"
+
+
+def time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _activate_time_zone(args: argparse.Namespace) -> None:
+    from django.utils import timezone
+
+    if args.tz:
+        timezone.activate(ZoneInfo(args.tz))
 
 
 def _resolve_filters(args: argparse.Namespace) -> TicketFilters:
@@ -131,6 +152,7 @@ def ticket_list_command(args: argparse.Namespace) -> int:
                 f"--before: expected a ticket number, got {args.before!r}", EXIT_USAGE
             )
     filters = _resolve_filters(args)
+    _activate_time_zone(args)
     page = list_tickets(viewer=SYSTEM, filters=filters, limit=args.limit, before=before)
     if args.json:
         data = {
@@ -158,6 +180,7 @@ def ticket_show_command(args: argparse.Namespace) -> int:
     require_database()
     # Operators see every ticket: the command line runs with the database's own rights.
     ticket = access_ticket(SYSTEM, args.ref)
+    _activate_time_zone(args)
     detail = get_ticket_detail(viewer=SYSTEM, ticket=ticket)
     if args.json:
         _print_json(ticket_detail(detail))
@@ -179,19 +202,47 @@ def _local(value: Any) -> str:
     return str(timezone.localtime(value).strftime("%Y-%m-%d %H:%M"))
 
 
+def _span(seconds: float) -> str:
+    minutes = int(abs(seconds)) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def _remaining(target: Any) -> str:
+    """ "in 3 h 20 min" or "overdue by 1 d 2 h", against the current time."""
+    from supportdesk.core.clock import now
+
+    left = (target - now()).total_seconds()
+    return f"in {_span(left)}" if left >= 0 else f"overdue by {_span(left)}"
+
+
+def _due(due_at: Any, breach_at: Any) -> str:
+    """The queue column: the nearest target, flagged once the limit has passed too."""
+    from supportdesk.core.clock import now
+
+    if due_at is None:
+        return "-"
+    flag = " !" if breach_at is not None and breach_at <= now() else ""
+    return _local(due_at) + flag
+
+
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
 def print_ticket_table(tickets: Sequence[Ticket], out: TextIO) -> None:
-    columns = ("REF", "STATUS", "PRIORITY", "CREATED", "TEAM", "ASSIGNEE", "REQUESTER")
+    columns = ("REF", "STATUS", "PRIORITY", "CREATED", "DUE", "TEAM", "ASSIGNEE", "REQUESTER")
     rows = [
         (
             t.reference,
             t.status,
             t.priority,
             _local(t.created_at),
+            _due(t.due_at, t.breach_at),
             t.team.slug if t.team else "-",
             _clip(t.assignee.display_name, 20) if t.assignee else "-",
             _clip(t.requester.name, 24),
@@ -262,6 +313,26 @@ def print_ticket_detail(data: dict[str, Any], detail: TicketDetail, out: TextIO)
     print(f"{ticket.reference}  {ticket.subject}", file=out)
     for label, value in fields:
         print(f"  {label + ':':<11} {value}", file=out)
+
+    if ticket.plan_notice:
+        print(f"  {'Notice:':<11} {ticket.get_plan_notice_display()}", file=out)
+    if ticket.escalated_to is not None:
+        print(
+            f"  {'Escalated:':<11} to {ticket.escalated_to.display_name}, "
+            f"{_local(ticket.escalated_at)}",
+            file=out,
+        )
+
+    print(f"\nService levels ({len(detail.deadlines)})", file=out)
+    for deadline, item in zip(detail.deadlines, data["deadlines"], strict=True):
+        when = f"due {_local(deadline.target_at)}"
+        if deadline.breach_at != deadline.target_at:
+            when += f", limit {_local(deadline.breach_at)}"
+        remaining = f", {_remaining(deadline.target_at)}" if deadline.is_running else ""
+        print(
+            f"  {deadline.get_metric_display():<38} {item['state']:<9} {when}{remaining}",
+            file=out,
+        )
 
     print(f"\nMessages ({len(detail.messages)})", file=out)
     for message in detail.messages:
