@@ -94,7 +94,8 @@ def listed(capsys, *argv: str) -> list[str]:  # type: ignore[no-untyped-def]
 # -- ticket list ------------------------------------------------------------------------------
 
 
-def test_ticket_list_prints_a_table_newest_first(capsys, desk):
+def test_ticket_list_prints_a_table_newest_first(capsys, desk, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # a terminal wide enough for whole subjects
     code, out, err = run_cli(capsys, "ticket", "list")
 
     assert code == 0, err
