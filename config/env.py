@@ -109,6 +109,14 @@ def env_database(name: str, default_sqlite: Path) -> dict[str, Any]:
         # exhaustion seen earlier came from uvicorn's thread pool, which we do not use.
         config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
         config["CONN_HEALTH_CHECKS"] = True
-        config.setdefault("OPTIONS", {})
+        options = config.setdefault("OPTIONS", {})
+        # Ticket lists join ~9 small tables by foreign key; PostgreSQL spent 13-20 ms
+        # planning them for < 1.5 ms of execution. Keeping the written join order past 4
+        # tables cut the ticket page and list p95 by half at 1 M tickets (bench/RESULTS.md).
+        limit = env_int("DATABASE_JOIN_COLLAPSE_LIMIT", 4, minimum=0)
+        if limit and "join_collapse_limit" not in options.get("options", ""):
+            options["options"] = (
+                f"{options.get('options', '')} -c join_collapse_limit={limit}".strip()
+            )
     config["ATOMIC_REQUESTS"] = False
     return config

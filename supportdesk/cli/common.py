@@ -133,10 +133,13 @@ def pending_migrations() -> int:
 def apply_migrations(out: TextIO) -> None:
     from django.core.management import call_command
 
+    from supportdesk.core.db import refresh_planner_statistics
+
     pending = pending_migrations()
     if pending:
         print(f"Applying {pending} database migrations...", file=out, flush=True)
         call_command("migrate", interactive=False, verbosity=0)
+    refresh_planner_statistics()
 
 
 def in_production() -> bool:

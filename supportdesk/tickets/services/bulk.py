@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from supportdesk.accounts.models import Contact, Team, Technician
 from supportdesk.catalog.models import Product
 from supportdesk.core.choices import Language
+from supportdesk.core.db import refresh_planner_statistics
 from supportdesk.core.errors import InvalidInput
 from supportdesk.plans.selectors import default_plan
 from supportdesk.tickets.choices import (
@@ -100,6 +101,7 @@ def import_tickets(*, rows: Iterable[ImportedTicket], batch_size: int = 2000) ->
         with transaction.atomic():
             _write_batch(batch, known, plan_id=plan.pk if plan else None)
         imported += len(batch)
+    refresh_planner_statistics()
     return imported
 
 
