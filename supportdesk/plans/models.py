@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -75,6 +76,26 @@ class SlaTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.get_metric_display()} {self.target} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        """Refuse promises the deadline arithmetic cannot keep, naming the field."""
+        problems: dict[str, str] = {}
+        amounts = {"target": self.target, "limit": self.limit}
+        for field, amount in amounts.items():
+            if amount is not None and amount <= 0:
+                problems[field] = "must be more than zero"
+            elif (
+                amount is not None
+                and self.unit == self.Unit.WORKING_DAYS
+                and amount != amount.to_integral_value()
+            ):
+                problems[field] = "working days are counted whole"
+        if self.limit is not None and self.target is not None and self.limit < self.target:
+            problems["limit"] = "must not be shorter than the target"
+        if self.unit == self.Unit.SAME_DAY and self.same_day_cutoff is None:
+            problems["same_day_cutoff"] = "a same-day promise needs its cut-off time"
+        if problems:
+            raise ValidationError(problems)
 
 
 class Subscription(models.Model):

@@ -44,7 +44,7 @@ class Deadlines:
 
 _lock = threading.Lock()
 _calendars: dict[int, tuple[float, WorkingCalendar]] = {}
-_plans: dict[int, tuple[float, tuple[int, list[Terms], dict[tuple[str, str], Terms]]]] = {}
+_plans: dict[int, tuple[float, tuple[int, dict[tuple[str, str], Terms]]]] = {}
 
 
 def _ttl() -> float:
@@ -74,25 +74,20 @@ def working_calendar(calendar_id: int) -> WorkingCalendar:
 def _plan_terms(plan_id: int) -> tuple[int, dict[tuple[str, str], Terms]]:
     entry = _plans.get(plan_id)
     if entry is not None and _fresh(entry):
-        calendar_id, _, by_key = entry[1]
-        return calendar_id, by_key
+        return entry[1]
     calendar_id = Plan.objects.values_list("calendar_id", flat=True).get(pk=plan_id)
-    terms = [
-        (
-            row.priority,
-            Terms(
-                metric=row.metric,
-                unit=row.unit,
-                target=row.target,
-                limit=row.limit,
-                same_day_cutoff=row.same_day_cutoff,
-            ),
+    by_key = {
+        (row.metric, row.priority): Terms(
+            metric=row.metric,
+            unit=row.unit,
+            target=row.target,
+            limit=row.limit,
+            same_day_cutoff=row.same_day_cutoff,
         )
         for row in SlaTarget.objects.filter(plan_id=plan_id)
-    ]
-    by_key = {(t.metric, priority): t for priority, t in terms}
+    }
     with _lock:
-        _plans[plan_id] = (monotonic_time.monotonic(), (calendar_id, [t for _, t in terms], by_key))
+        _plans[plan_id] = (monotonic_time.monotonic(), (calendar_id, by_key))
     return calendar_id, by_key
 
 
