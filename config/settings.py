@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "supportdesk.accounts",
     "supportdesk.plans",
     "supportdesk.tickets",
+    "supportdesk.channels.email",
 ]
 
 MIDDLEWARE = [
