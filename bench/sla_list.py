@@ -475,14 +475,9 @@ def queue_pages(samples: int) -> PageTimes:
 def sweep_selection(at: datetime | None = None) -> list[int]:
     """What sweep_deadlines selects, at `now()` or at another instant."""
     from supportdesk.core.clock import now
-    from supportdesk.tickets.models import Deadline
-    from supportdesk.tickets.services.escalation import overdue_filter
+    from supportdesk.tickets.services.escalation import overdue_deadline_ids
 
-    return list(
-        Deadline.objects.filter(overdue_filter(at or now()))
-        .order_by("breach_at")
-        .values_list("pk", flat=True)[:500]
-    )
+    return overdue_deadline_ids(at or now(), limit=500)
 
 
 def timed(call: Callable[[], Any], samples: int) -> list[float]:
@@ -540,12 +535,17 @@ class Sweep:
 
 def run_sweep() -> Sweep:
     from django.db import connection
+    from django.db.models import Q
 
     from supportdesk.core.clock import now
     from supportdesk.tickets.models import Deadline
-    from supportdesk.tickets.services.escalation import overdue_filter, sweep_deadlines
+    from supportdesk.tickets.services.escalation import sweep_deadlines
 
-    backlog = Deadline.objects.filter(overdue_filter(now())).count()
+    at = now()
+    running = Deadline.objects.filter(stopped_at__isnull=True, paused_at__isnull=True)
+    backlog = running.filter(
+        Q(breached_at__isnull=True, breach_at__lte=at) | Q(warned_at__isnull=True, warn_at__lte=at)
+    ).count()
     warned = Deadline.objects.filter(warned_at__isnull=False).count()
     escalated = Deadline.objects.filter(breached_at__isnull=False).count()
     sent = 0
@@ -622,7 +622,7 @@ def run(args: argparse.Namespace) -> int:
             summarize(pages.without_sla),
         ),
         Row(
-            f"sweep selection query (overdue_filter, ORDER BY breach_at, "
+            f"sweep selection (overdue_deadline_ids: breach, then warning, each by its index, "
             f"LIMIT 500; {selection_rows} rows)",
             summarize(selection_times),
         ),

@@ -140,7 +140,9 @@ class TicketNumberSequence(models.Model):
 
 
 class Message(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )  # indexed by message_ticket_id (ticket, id)
     kind = models.CharField(max_length=10, choices=MessageKind.choices)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     author_contact = models.ForeignKey(
@@ -182,7 +184,9 @@ class Attachment(models.Model):
 class TicketEvent(models.Model):
     """The audit trail: one row per change, who made it and what it was."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )  # indexed by event_ticket_id (ticket, id)
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     actor_technician = models.ForeignKey(
         Technician, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -209,7 +213,11 @@ class Deadline(models.Model):
         MET = "met", "Met"
         CANCELLED = "cancelled", "No longer applies"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="deadlines")
+    # Indexed by deadline_ticket_id (ticket, id); a second index on ticket alone would only
+    # cost every write.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="deadlines", db_index=False
+    )
     metric = models.CharField(max_length=20, choices=SlaTarget.Metric.choices)
     started_at = models.DateTimeField()
     target_at = models.DateTimeField()
