@@ -25,8 +25,14 @@ def read_message_id(raw: bytes) -> str:
         value = str(headers.get("Message-ID", "") or "")
     except Exception:  # any parse failure means "no usable id"
         return ""
-    value = "".join(value.split()).strip("<>")
+    # Printable characters only: a NUL (refused by PostgreSQL in text) would make every
+    # delivery attempt fail with 451, forever.
+    value = "".join(ch for ch in value if ch.isprintable() and not ch.isspace()).strip("<>")
     return value[:MAX_MESSAGE_ID_LENGTH]
+
+
+def printable(text: str, limit: int) -> str:
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
 
 
 def accept_message(
@@ -48,8 +54,8 @@ def accept_message(
             mail = InboundMail.objects.create(
                 received_at=now(),
                 source=source,
-                envelope_from=envelope_from[:320],
-                envelope_to=list(envelope_to),
+                envelope_from=printable(envelope_from, 320),
+                envelope_to=[printable(address, 320) for address in envelope_to],
                 header_message_id=message_id,
                 sha256=digest,
                 size=len(raw),

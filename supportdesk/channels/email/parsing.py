@@ -1,0 +1,514 @@
+"""Raw mail bytes -> ParsedMail, a plain dataclass. Pure: no Django, no ORM, no I/O.
+
+Real mail is often broken (undeclared 8-bit, unknown charsets, malformed headers, MIME bombs).
+Nothing here raises for bad input: what could not be read is recorded in `defects` and the
+best reading is kept, so the processing task can always decide what to do with the mail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, BytesParser
+from email.utils import parsedate_to_datetime
+from html import unescape
+from html.parser import HTMLParser
+
+# A MIME tree deeper or wider than any real mail: beyond these, stop reading the structure.
+MAX_PARTS = 500
+MAX_DEPTH = 20
+# The stdlib parser recurses once per nested container and fails (RecursionError, after
+# quadratic work) near a thousand levels: count container declarations in the raw bytes
+# first and refuse to parse the structure of a message that declares too many.
+MAX_CONTAINERS = 200
+MAX_SUBJECT_LENGTH = 998
+PARSER_FAILURE = "parser failure"  # the longest line RFC 5322 allows
+
+_CONTAINER_DECLARATION = re.compile(
+    rb"content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart/|message/rfc822)", re.IGNORECASE
+)
+_ADDRESS_FALLBACK = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[^\s<>\"'(),;:@]+")
+_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+_FALLBACK_CHARSETS = ("utf-8", "cp1252")
+_AUTO_REPLY_SUPPRESS_HEADERS = ("x-auto-response-suppress",)
+_AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+_MACHINE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    subject: str
+    from_address: str
+    from_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    date: datetime | None
+    text: str
+    html: str
+    attachments: tuple[ParsedAttachment, ...]
+    is_automatic: bool
+    automatic_reason: str
+    # Set when a limit stopped the reading: the mail is too complex to trust any reading.
+    limit_exceeded: str
+    defects: tuple[str, ...]
+
+
+def parse_mail(raw: bytes, *, return_path: str | None = None) -> ParsedMail:
+    """Read a message. `return_path` is the SMTP envelope sender when known ("" or "<>"
+    for the null sender of bounces); None when the door does not know it."""
+    try:
+        return _Reader().read(raw, return_path)
+    except Exception as exc:
+        # A bug here must not lose the mail: what cannot be read goes to the quarantine.
+        failure = f"{PARSER_FAILURE} ({type(exc).__name__}: {exc})"[:300]
+        return ParsedMail(
+            message_id="",
+            in_reply_to="",
+            references=(),
+            subject="",
+            from_address="",
+            from_name="",
+            to=(),
+            cc=(),
+            date=None,
+            text="",
+            html="",
+            attachments=(),
+            is_automatic=False,
+            automatic_reason="",
+            limit_exceeded=failure,
+            defects=(failure,),
+        )
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.defects: list[str] = []
+        self.parts_seen = 0
+        self.limit_exceeded = ""
+
+    def defect(self, text: str) -> None:
+        if len(self.defects) < 100:
+            self.defects.append(text)
+
+    def read(self, raw: bytes, return_path: str | None) -> ParsedMail:
+        message = self.parse(raw)
+        subject = _one_line(self.header_text(message, "subject"))[:MAX_SUBJECT_LENGTH]
+        from_pairs = self.addresses(message, "from")
+        from_name, from_address = from_pairs[0] if from_pairs else ("", "")
+        if len(from_pairs) > 1:
+            self.defect("several From addresses: the first is used")
+        text_parts: list[str] = []
+        html_parts: list[str] = []
+        attachments: list[ParsedAttachment] = []
+        if not self.limit_exceeded:
+            self.collect(message, 0, text_parts, html_parts, attachments)
+        text = "\n\n".join(part for part in text_parts if part.strip())
+        html = "\n".join(html_parts)
+        if not text.strip() and html.strip():
+            text = html_to_text(html)
+        automatic_reason = self.automatic_reason(message, from_address, return_path)
+        return ParsedMail(
+            message_id=_first_message_id(self.header_text(message, "message-id")),
+            in_reply_to=_first_message_id(self.header_text(message, "in-reply-to")),
+            references=tuple(_message_ids(self.header_text(message, "references"))),
+            subject=subject,
+            from_address=from_address,
+            from_name=from_name,
+            to=tuple(address for _, address in self.addresses(message, "to")),
+            cc=tuple(address for _, address in self.addresses(message, "cc")),
+            date=self.date(message),
+            text=text.strip(),
+            html=html,
+            attachments=tuple(attachments),
+            is_automatic=bool(automatic_reason),
+            automatic_reason=automatic_reason,
+            limit_exceeded=self.limit_exceeded,
+            defects=tuple(self.defects),
+        )
+
+    # -- structure --------------------------------------------------------------------
+
+    def parse(self, raw: bytes) -> Message:
+        containers = len(_CONTAINER_DECLARATION.findall(raw))
+        if containers > MAX_CONTAINERS:
+            self.limit_exceeded = (
+                f"{containers} nested MIME containers declared (limit {MAX_CONTAINERS})"
+            )
+            self.defect(self.limit_exceeded)
+            return self.parse_headers_only(raw)
+        try:
+            return BytesParser(policy=policy.default).parsebytes(raw)
+        except Exception as exc:  # RecursionError and parser bugs: keep the headers
+            self.limit_exceeded = f"MIME structure unreadable ({type(exc).__name__})"
+            self.defect(self.limit_exceeded)
+            return self.parse_headers_only(raw)
+
+    def parse_headers_only(self, raw: bytes) -> Message:
+        try:
+            return BytesHeaderParser(policy=policy.default).parsebytes(raw, headersonly=True)
+        except Exception as exc:
+            self.defect(f"headers unreadable ({type(exc).__name__})")
+            return EmailMessage(policy=policy.default)
+
+    def walk(self, part: Message, depth: int) -> Iterator[tuple[Message, int]]:
+        """Every part, depth first, within MAX_PARTS and MAX_DEPTH."""
+        stack: list[tuple[Message, int]] = [(part, depth)]
+        while stack:
+            current, level = stack.pop()
+            self.parts_seen += 1
+            if self.parts_seen > MAX_PARTS:
+                self.limit_exceeded = f"more than {MAX_PARTS} MIME parts"
+                self.defect(self.limit_exceeded)
+                return
+            if level > MAX_DEPTH:
+                self.limit_exceeded = f"MIME parts nested deeper than {MAX_DEPTH}"
+                self.defect(self.limit_exceeded)
+                return
+            yield current, level
+            if current.is_multipart() and not _is_message_rfc822(current):
+                children = current.get_payload()
+                if isinstance(children, list):
+                    stack.extend((child, level + 1) for child in reversed(children))
+
+    def collect(
+        self,
+        message: Message,
+        depth: int,
+        text_parts: list[str],
+        html_parts: list[str],
+        attachments: list[ParsedAttachment],
+    ) -> None:
+        for part, _level in self.walk(message, depth):
+            content_type = _content_type(part)
+            if content_type.startswith("multipart/"):
+                continue
+            if _is_message_rfc822(part):
+                self.attach_message(part, attachments)
+                continue
+            disposition = _disposition(part)
+            filename = self.filename(part)
+            is_body_text = content_type in ("text/plain", "text/html") and (
+                disposition != "attachment" and not (filename and disposition)
+            )
+            if is_body_text:
+                body = self.decode_text(part)
+                (text_parts if content_type == "text/plain" else html_parts).append(body)
+                continue
+            content = self.payload_bytes(part)
+            if content is None:
+                continue
+            attachments.append(
+                ParsedAttachment(
+                    filename=filename or _default_filename(content_type),
+                    content_type=content_type,
+                    content=content,
+                    inline=disposition == "inline" or bool(part.get("content-id")),
+                )
+            )
+
+    def attach_message(self, part: Message, attachments: list[ParsedAttachment]) -> None:
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(inner, Message):
+            inner = None
+        try:
+            content = inner.as_bytes(policy=policy.compat32) if inner is not None else b""
+        except Exception as exc:
+            self.defect(f"attached message unreadable ({type(exc).__name__})")
+            content = b""
+        name = self.filename(part)
+        if not name and inner is not None:
+            inner_subject = _one_line(self.header_text(inner, "subject"))
+            name = f"{inner_subject[:80]}.eml" if inner_subject else ""
+        attachments.append(
+            ParsedAttachment(
+                filename=name or "message.eml", content_type="message/rfc822", content=content
+            )
+        )
+
+    # -- content ----------------------------------------------------------------------
+
+    def payload_bytes(self, part: Message) -> bytes | None:
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception as exc:
+            self.defect(f"part unreadable ({type(exc).__name__})")
+            return None
+        if isinstance(payload, bytes):
+            return payload
+        return None
+
+    def decode_text(self, part: Message) -> str:
+        content = self.payload_bytes(part) or b""
+        try:
+            declared = part.get_content_charset() or ""
+        except Exception:
+            declared = ""
+        text = self.decode_bytes(content, declared, what="body")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def decode_bytes(self, content: bytes, declared: str, *, what: str) -> str:
+        if declared and declared not in ("us-ascii", "ascii"):
+            try:
+                return content.decode(declared)
+            except UnicodeDecodeError:
+                self.defect(f"{what}: bytes do not match the declared charset {declared!r}")
+            except (LookupError, ValueError):  # ValueError: a NUL in the charset name
+                self.defect(f"{what}: unknown charset {declared!r}")
+        elif not content.isascii():
+            self.defect(f"{what}: undeclared 8-bit text")
+        # Undeclared or wrong: UTF-8 when it decodes cleanly, else Windows-1252, the usual
+        # charset of mail that declares nothing.
+        for charset in _FALLBACK_CHARSETS:
+            try:
+                return content.decode(charset)
+            except UnicodeDecodeError:
+                continue
+        return content.decode("latin-1")
+
+    def filename(self, part: Message) -> str:
+        try:
+            name = part.get_filename() or ""
+        except Exception as exc:
+            self.defect(f"attachment name unreadable ({type(exc).__name__})")
+            return ""
+        name = _repair_surrogates(str(name))
+        if "=?" in name:  # RFC 2047 words in a parameter: not the standard, but common
+            name = _decode_words(name)
+        return _one_line(name)
+
+    # -- headers ----------------------------------------------------------------------
+
+    def header_text(self, message: Message, name: str) -> str:
+        """A header's decoded value; "" when absent. Falls back to the raw value, decoded
+        by hand, when the header parser fails on it."""
+        raw = _raw_header(message, name)
+        if _has_surrogates(raw):
+            # Undeclared 8-bit: the header parser would turn it into U+FFFD; read it here.
+            self.defect(f"{name}: undeclared 8-bit text")
+            return _decode_words(_repair_surrogates(raw))
+        try:
+            value = message.get(name)
+            text = "" if value is None else str(value)
+        except Exception as exc:
+            self.defect(f"{name}: unparsable header ({type(exc).__name__})")
+            text = _decode_words(raw)
+        return _repair_surrogates(text)
+
+    def addresses(self, message: Message, name: str) -> list[tuple[str, str]]:
+        """(display name, lowercased address) pairs of an address header."""
+        try:
+            header = message.get(name)
+            if header is None:
+                return []
+            found = [
+                (
+                    _one_line(_repair_surrogates(address.display_name)),
+                    _repair_surrogates(address.addr_spec).lower(),
+                )
+                for address in getattr(header, "addresses", ())
+                if isinstance(address, Address) and _usable_address(address.addr_spec)
+            ]
+            if found:
+                return found
+        except Exception as exc:
+            self.defect(f"{name}: unparsable address ({type(exc).__name__})")
+        raw = _repair_surrogates(_decode_words(_raw_header(message, name)))
+        matches = _ADDRESS_FALLBACK.findall(raw)
+        if raw.strip() and not matches:
+            self.defect(f"{name}: no address found in {raw[:80]!r}")
+        elif matches:
+            self.defect(f"{name}: address read leniently")
+        return [("", address.lower()) for address in matches if _usable_address(address)]
+
+    def date(self, message: Message) -> datetime | None:
+        raw = _raw_header(message, "date")
+        if not raw:
+            return None
+        try:
+            return parsedate_to_datetime(raw.strip())
+        except Exception:
+            self.defect(f"date: unparsable {raw[:60]!r}")
+            return None
+
+    def automatic_reason(self, message: Message, from_address: str, return_path: str | None) -> str:
+        """Why this mail comes from a machine (RFC 3834 and the common conventions); ""
+        for a person. Answering a machine starts mail loops."""
+        auto_submitted = _one_line(self.header_text(message, "auto-submitted")).lower()
+        if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
+            return f"auto-reply (Auto-Submitted: {auto_submitted[:40]})"
+        if _content_type(message) == "multipart/report":
+            report_type = _one_line(
+                str(message.get_param("report-type", "", header="content-type"))
+            )
+            return f"delivery report (multipart/report {report_type[:40]})".replace(" )", ")")
+        if self.header_text(message, "x-autoreply").strip():
+            return "auto-reply (X-Autoreply)"
+        if self.header_text(message, "x-autorespond").strip():
+            return "auto-reply (X-Autorespond)"
+        for header in _AUTO_REPLY_SUPPRESS_HEADERS:
+            value = _one_line(self.header_text(message, header))
+            if value:
+                return f"automatic mail (X-Auto-Response-Suppress: {value[:40]})"
+        precedence = _one_line(self.header_text(message, "precedence")).lower()
+        if precedence in _AUTOMATIC_PRECEDENCE:
+            return f"automatic mail (Precedence: {precedence})"
+        if return_path is not None and return_path.strip() in ("", "<>"):
+            return "bounce (null return path)"
+        header_return_path = _raw_header(message, "return-path").strip()
+        if header_return_path == "<>":
+            return "bounce (null return path)"
+        if from_address.partition("@")[0] in _MACHINE_SENDERS:
+            return f"bounce (from {from_address.partition('@')[0]})"
+        return ""
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type().lower()
+    except Exception:
+        return "application/octet-stream"
+
+
+def _disposition(part: Message) -> str:
+    try:
+        return (part.get_content_disposition() or "").lower()
+    except Exception:
+        return ""
+
+
+def _is_message_rfc822(part: Message) -> bool:
+    return _content_type(part) == "message/rfc822"
+
+
+def _default_filename(content_type: str) -> str:
+    kind, _, subtype = content_type.partition("/")
+    extension = {"jpeg": "jpg", "plain": "txt", "octet-stream": "bin"}.get(subtype, subtype)
+    return f"{kind or 'attachment'}.{extension[:20] or 'bin'}"
+
+
+def _raw_header(message: Message, name: str) -> str:
+    try:
+        for key, value in message.raw_items():
+            if key.lower() == name:
+                return str(value)
+    except Exception:
+        return ""
+    return ""
+
+
+def _decode_words(value: str) -> str:
+    """RFC 2047 encoded words decoded by the lenient legacy decoder."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:
+        return value
+
+
+def _repair_surrogates(text: str) -> str:
+    """Undeclared 8-bit bytes in headers arrive as surrogate escapes: read them as UTF-8
+    when they are, else as Windows-1252."""
+    if not _has_surrogates(text):
+        return text
+    data = text.encode("utf-8", "surrogateescape")
+    for charset in _FALLBACK_CHARSETS:
+        try:
+            return data.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _usable_address(address: str) -> bool:
+    local, at, domain = address.partition("@")
+    return bool(local and at and domain) and address.isprintable() and " " not in address
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+# C0 and C1 controls: none belongs in a one-line field, and PostgreSQL refuses NUL in text.
+_CONTROLS_TO_SPACE = {code: " " for code in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.translate(_CONTROLS_TO_SPACE).split())
+
+
+def _message_ids(value: str) -> list[str]:
+    found = _MESSAGE_ID.findall(value)
+    if not found and value.strip():
+        # Some mailers omit the angle brackets.
+        found = [token for token in value.split() if "@" in token]
+    ids = (token.strip("<>")[:255] for token in found)
+    return [token for token in ids if token and token.isprintable()][:50]
+
+
+def _first_message_id(value: str) -> str:
+    ids = _message_ids(value)
+    return ids[0] if ids else ""
+
+
+class _TextFromHTML(HTMLParser):
+    _BLOCKS = frozenset(
+        {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+    )
+    _SKIPPED = frozenset({"script", "style", "head", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIPPED:
+            self.skipping += 1
+        elif tag in self._BLOCKS:
+            self.pieces.append("\n")
+        elif tag == "li":
+            self.pieces.append("\n- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self._BLOCKS:
+            self.pieces.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.pieces.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """A readable text version of an HTML body (for search, previews and plain replies)."""
+    parser = _TextFromHTML()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:
+        return _one_line(unescape(re.sub(r"<[^>]*>", " ", html)))
+    lines = (" ".join(line.split()) for line in "".join(parser.pieces).splitlines())
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -1,0 +1,80 @@
+"""Which ticket a mail belongs to: a reference in the subject, or a Message-ID it answers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from supportdesk.channels.email.models import InboundMail
+from supportdesk.channels.email.parsing import ParsedMail
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.references import parse_reference
+
+# Reply and forward prefixes of the common mail clients, in several languages.
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|aw|tr|sv|vs|wg|fw|fwd|rif|réf|ref|antw)\s*(?:\[\d+\])?\s*:\s*)+",
+    re.IGNORECASE,
+)
+MAX_THREADING_IDS = 50
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    ticket: Ticket
+    via: str  # "subject" or "message-id"
+    reference: str
+
+
+def _subject_reference_pattern() -> re.Pattern[str]:
+    prefix = re.escape(settings.SUPPORTDESK["TICKET_PREFIX"])
+    return re.compile(rf"\[\s*{prefix}\s*-\s*\d{{1,18}}\s*\]|\b{prefix}-\d{{1,18}}\b", re.I)
+
+
+def subject_ticket_numbers(subject: str) -> list[int]:
+    """Ticket numbers quoted in a subject ("Re: [SD-100001] ..."), first one first."""
+    numbers: list[int] = []
+    for token in _subject_reference_pattern().findall(subject):
+        number = parse_reference(token)
+        if number is not None and number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def subject_without_references(subject: str) -> str:
+    """The subject for a new ticket: reply prefixes and our old references removed, so mail
+    about the new ticket does not thread into the old one."""
+    without = _subject_reference_pattern().sub(" ", subject)
+    without = _REPLY_PREFIX.sub("", " ".join(without.split()))
+    return " ".join(without.split())
+
+
+def find_thread(parsed: ParsedMail) -> ThreadMatch | None:
+    """The ticket this mail answers, if any (whoever sent it: the caller checks that)."""
+    for number in subject_ticket_numbers(parsed.subject):
+        ticket = Ticket.objects.filter(number=number).first()
+        if ticket is not None:
+            return ThreadMatch(ticket=_final(ticket), via="subject", reference=ticket.reference)
+    ids = [parsed.in_reply_to, *reversed(parsed.references)]
+    ids = [message_id for message_id in dict.fromkeys(ids) if message_id][:MAX_THREADING_IDS]
+    if ids:
+        earlier = (
+            InboundMail.objects.filter(header_message_id__in=ids, ticket__isnull=False)
+            .select_related("ticket")
+            .order_by("-id")
+            .first()
+        )
+        if earlier is not None and earlier.ticket is not None:
+            ticket = earlier.ticket
+            return ThreadMatch(ticket=_final(ticket), via="message-id", reference=ticket.reference)
+    return None
+
+
+def _final(ticket: Ticket) -> Ticket:
+    """A merged ticket's conversation continues on the ticket it was merged into."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        seen.add(ticket.merged_into_id)
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+    return ticket

@@ -1,0 +1,185 @@
+"""parse_mail on real .eml fixtures, one quirk each. Pure: no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from supportdesk.channels.email.parsing import MAX_DEPTH, html_to_text, parse_mail
+from tests.channels.email.conftest import read_fixture
+
+
+def test_a_plain_text_mail_gives_its_headers_and_text() -> None:
+    parsed = parse_mail(read_fixture("plain_text"))
+    assert parsed.subject == "The report editor crashes on save"
+    assert parsed.from_address == "dev@customer.example"
+    assert parsed.from_name == "Dev Eloper"
+    assert parsed.to == ("support@example.com",)
+    assert parsed.message_id == "plain-1@customer.example"
+    assert parsed.date == datetime(2026, 11, 24, 9, 12, tzinfo=UTC)
+    assert parsed.text.startswith("Hello,\n\nWhen I press Save")
+    assert "\r" not in parsed.text
+    assert not parsed.is_automatic
+    assert parsed.defects == ()
+
+
+def test_an_html_only_mail_gets_a_text_version_without_scripts_or_styles() -> None:
+    parsed = parse_mail(read_fixture("html_only"))
+    assert "<script>" in parsed.html  # raw here: the ticket service sanitizes it
+    assert (
+        parsed.text == "Hello,\n\nThe export to PDF fails with error 42.\n\n- Step one\n- Step two"
+    )
+
+
+def test_multipart_alternative_keeps_the_plain_text_and_the_html() -> None:
+    parsed = parse_mail(read_fixture("multipart_alternative"))
+    assert parsed.text == "The plain version of the question."
+    assert parsed.html == "<p>The <i>HTML</i> version of the question.</p>"
+    assert parsed.attachments == ()
+
+
+def test_latin1_body_and_undeclared_8bit_subject_are_decoded() -> None:
+    parsed = parse_mail(read_fixture("latin1"))
+    assert parsed.subject == "Problème"
+    assert parsed.from_name == "René François"
+    assert "je crée un état" in parsed.text
+
+
+def test_iso_2022_jp_subject_and_body_are_decoded() -> None:
+    parsed = parse_mail(read_fixture("iso_2022_jp"))
+    assert parsed.subject == "保存エラー"
+    assert parsed.text == "こんにちは。レポートが保存できません。"
+
+
+def test_rfc2047_words_are_decoded_in_subject_sender_and_file_name() -> None:
+    parsed = parse_mail(read_fixture("rfc2047_subject_and_filename"))
+    assert parsed.subject == "Solicitud de ayuda: informe ¿roto?"
+    assert parsed.from_name == "Élodée Martín"
+    (attachment,) = parsed.attachments
+    assert attachment.filename == "informe año.txt"
+    assert attachment.content == b"contenido del informe"
+
+
+def test_an_attachment_keeps_its_name_type_and_bytes() -> None:
+    parsed = parse_mail(read_fixture("attachment"))
+    (attachment,) = parsed.attachments
+    assert attachment.filename == "crash log.zip"
+    assert attachment.content_type == "application/zip"
+    assert attachment.content.startswith(b"PK\x05\x06")
+    assert parsed.text == "Here is the log file."
+
+
+def test_an_inline_image_is_kept_as_an_inline_attachment() -> None:
+    parsed = parse_mail(read_fixture("inline_image"))
+    (image,) = parsed.attachments
+    assert image.content_type == "image/png"
+    assert image.inline
+    assert image.content.startswith(b"\x89PNG")
+    assert parsed.text == "See the screenshot."
+    assert "cid:shot@customer.example" in parsed.html
+
+
+def test_a_forwarded_message_is_an_attachment_not_the_body() -> None:
+    parsed = parse_mail(read_fixture("nested_rfc822"))
+    assert parsed.text == "Forwarding the mail our user sent us."
+    (forwarded,) = parsed.attachments
+    assert forwarded.content_type == "message/rfc822"
+    assert forwarded.filename == "It broke.eml"
+    assert b"The inner text must not become the body." in forwarded.content
+
+
+def test_auto_submitted_marks_an_auto_reply() -> None:
+    parsed = parse_mail(read_fixture("auto_submitted"))
+    assert parsed.is_automatic
+    assert parsed.automatic_reason == "auto-reply (Auto-Submitted: auto-replied)"
+
+
+def test_auto_submitted_no_is_a_person() -> None:
+    raw = read_fixture("plain_text").replace(b"MIME-Version", b"Auto-Submitted: no\r\nMIME-Version")
+    assert not parse_mail(raw).is_automatic
+
+
+def test_x_autoreply_marks_an_out_of_office() -> None:
+    assert parse_mail(read_fixture("x_autoreply")).automatic_reason == "auto-reply (X-Autoreply)"
+
+
+def test_x_auto_response_suppress_marks_automatic_mail() -> None:
+    raw = read_fixture("plain_text").replace(
+        b"MIME-Version", b"X-Auto-Response-Suppress: All\r\nMIME-Version"
+    )
+    assert parse_mail(raw).is_automatic
+
+
+def test_a_dsn_is_a_delivery_report() -> None:
+    parsed = parse_mail(read_fixture("dsn_bounce"))
+    assert parsed.automatic_reason == "delivery report (multipart/report delivery-status)"
+
+
+def test_precedence_bulk_is_automatic() -> None:
+    parsed = parse_mail(read_fixture("precedence_bulk"))
+    assert parsed.automatic_reason == "automatic mail (Precedence: bulk)"
+
+
+def test_a_null_return_path_is_a_bounce() -> None:
+    parsed = parse_mail(read_fixture("plain_text"), return_path="")
+    assert parsed.automatic_reason == "bounce (null return path)"
+    assert not parse_mail(read_fixture("plain_text"), return_path=None).is_automatic
+
+
+def test_mail_from_mailer_daemon_is_a_bounce() -> None:
+    raw = read_fixture("plain_text").replace(
+        b"From: Dev Eloper <Dev@Customer.Example>", b"From: MAILER-DAEMON@mx.example"
+    )
+    assert parse_mail(raw).automatic_reason == "bounce (from mailer-daemon)"
+
+
+def test_references_and_in_reply_to_are_read_without_brackets() -> None:
+    parsed = parse_mail(read_fixture("reply_in_reply_to"))
+    assert parsed.in_reply_to == "plain-1@customer.example"
+    assert parsed.references == ("plain-1@customer.example",)
+
+
+def test_broken_headers_and_unknown_charset_are_read_with_defects() -> None:
+    parsed = parse_mail(read_fixture("broken_headers_8bit"))
+    assert parsed.subject == "Fehler im Bericht äöü"
+    assert parsed.from_address == "juergen@beispiel.example"
+    assert parsed.text == "Der Bericht stürzt ab."
+    assert parsed.date is None
+    assert "body: unknown charset 'x-unknown-charset'" in parsed.defects
+    assert any(defect.startswith("date:") for defect in parsed.defects)
+
+
+def test_a_mail_with_no_text_part_has_an_empty_text_and_its_attachment() -> None:
+    parsed = parse_mail(read_fixture("no_text_part"))
+    assert parsed.text == ""
+    assert parsed.subject == ""
+    assert [a.filename for a in parsed.attachments] == ["invoice.pdf"]
+
+
+def test_a_nesting_bomb_is_stopped_before_the_parser_with_a_defect() -> None:
+    parsed = parse_mail(read_fixture("nesting_bomb"))
+    assert parsed.limit_exceeded == "400 nested MIME containers declared (limit 200)"
+    assert parsed.subject == "Nesting bomb"  # the headers are still read
+    assert parsed.text == ""
+
+
+def test_nesting_deeper_than_the_limit_is_stopped_with_a_defect() -> None:
+    parsed = parse_mail(read_fixture("deep_nesting"))
+    assert parsed.limit_exceeded == f"MIME parts nested deeper than {MAX_DEPTH}"
+
+
+def test_a_subject_is_one_line() -> None:
+    raw = read_fixture("plain_text").replace(
+        b"Subject: The report editor crashes on save",
+        b"Subject: first line\r\n\tsecond\x00 line",
+    )
+    assert parse_mail(raw).subject == "first line second line"
+
+
+def test_empty_bytes_parse_to_an_empty_mail() -> None:
+    parsed = parse_mail(b"")
+    assert parsed.from_address == ""
+    assert parsed.text == ""
+
+
+def test_html_to_text_drops_markup_and_keeps_paragraphs() -> None:
+    assert html_to_text("<p>a &amp; b</p><p>c<br>d</p>") == "a & b\n\nc\nd"
