@@ -65,6 +65,46 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def parse_host_port(text: str) -> tuple[str, int] | None:
+    """A listening address, HOST:PORT ("127.0.0.1:2525", "[::1]:24", ":2525" for every
+    address); None for an empty value (the listener is off). ValueError when malformed."""
+    raw = text.strip()
+    if not raw:
+        return None
+    if raw.startswith("["):
+        host, _, rest = raw[1:].partition("]")
+        port_text = rest.removeprefix(":") if rest.startswith(":") else ""
+    else:
+        host, _, port_text = raw.rpartition(":")
+    try:
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ValueError(f"expected HOST:PORT, got {raw!r}")
+    return host, port
+
+
+def env_host_port(name: str, default: str) -> tuple[str, int] | None:
+    try:
+        return parse_host_port(os.environ.get(name, default))
+    except ValueError as exc:
+        raise SettingError(name, str(exc)) from None
+
+
+def env_mail_addresses(name: str, default: str) -> list[str]:
+    """Comma-separated mail addresses, lowercased; each must look like local@domain."""
+    addresses = [item.strip().lower() for item in os.environ.get(name, default).split(",")]
+    addresses = [address for address in addresses if address]
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        if not local or not domain or any(c.isspace() or c in "<>" for c in address):
+            raise SettingError(
+                name, f"expected addresses like support@example.com, got {address!r}"
+            )
+    return addresses
+
+
 def env_choice(name: str, default: str, choices: list[str]) -> str:
     value = os.environ.get(name, default)
     if value not in choices:
@@ -75,6 +115,11 @@ def env_choice(name: str, default: str, choices: list[str]) -> str:
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
+
+
+def env_optional_path(name: str) -> Path | None:
+    raw = os.environ.get(name)
+    return Path(raw).expanduser().resolve() if raw else None
 
 
 def env_database(name: str, default_sqlite: Path) -> dict[str, Any]:

@@ -10,8 +10,11 @@ from config.env import (
     env_bool,
     env_choice,
     env_database,
+    env_host_port,
     env_int,
     env_list,
+    env_mail_addresses,
+    env_optional_path,
     env_path,
     env_str,
 )
@@ -131,7 +134,29 @@ SUPPORTDESK: dict[str, Any] = {
     "SLA_WARNING_RATIO": env_int("SUPPORTDESK_SLA_WARNING_PERCENT", 75, minimum=1, maximum=99)
     / 100,
     "SLA_CACHE_SECONDS": env_int("SUPPORTDESK_SLA_CACHE_SECONDS", 60, minimum=0),
+    # Mail intake. The addresses served (the demo profile's two); any other recipient is
+    # refused with 550 before the body is sent.
+    "MAIL_ADDRESSES": env_mail_addresses(
+        "SUPPORTDESK_MAIL_ADDRESSES", "support@example.com,direct@example.com"
+    ),
+    "MAIL_MAX_BYTES": env_int("SUPPORTDESK_MAIL_MAX_BYTES", 40 * 1024 * 1024, minimum=1024),
+    "MAIL_MAX_CONNECTIONS_PER_CLIENT": env_int(
+        "SUPPORTDESK_MAIL_MAX_CONNECTIONS_PER_CLIENT", 10, minimum=1
+    ),
+    "SMTP_BIND": env_host_port("SUPPORTDESK_SMTP_BIND", "127.0.0.1:2525"),
+    "LMTP_BIND": env_host_port("SUPPORTDESK_LMTP_BIND", ""),
+    # STARTTLS is offered when both are set (PEM files, read when the listener starts).
+    "MAIL_TLS_CERT": env_optional_path("SUPPORTDESK_MAIL_TLS_CERT"),
+    "MAIL_TLS_KEY": env_optional_path("SUPPORTDESK_MAIL_TLS_KEY"),
 }
+
+if (SUPPORTDESK["MAIL_TLS_CERT"] is None) != (SUPPORTDESK["MAIL_TLS_KEY"] is None):
+    raise SettingError(
+        "SUPPORTDESK_MAIL_TLS_KEY"
+        if SUPPORTDESK["MAIL_TLS_KEY"] is None
+        else "SUPPORTDESK_MAIL_TLS_CERT",
+        "STARTTLS needs both SUPPORTDESK_MAIL_TLS_CERT and SUPPORTDESK_MAIL_TLS_KEY",
+    )
 
 LOGGING = {
     "version": 1,

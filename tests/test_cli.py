@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -685,12 +686,19 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def test_run_serves_restarts_a_killed_worker_and_stops_cleanly_on_ctrl_c(tmp_path):
     port = free_port()
     root = f"http://127.0.0.1:{port}"
+    smtp_port = free_port()
     process = subprocess.Popen(
         [str(SUPPORTDESK), "run", "--no-demo", "--bind", f"127.0.0.1:{port}"],
-        env=clean_env(tmp_path),
+        env=clean_env(tmp_path, SUPPORTDESK_SMTP_BIND=f"127.0.0.1:{smtp_port}"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -701,6 +709,15 @@ def test_run_serves_restarts_a_killed_worker_and_stops_cleanly_on_ctrl_c(tmp_pat
         status, page = http_status(f"{root}/admin/login/")
         assert status == 200
         assert "supportdesk administration" in page
+        # The newcomer's run takes mail too.
+        assert wait_until(lambda: port_open(smtp_port)), output.text
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            refused = smtp.sendmail(
+                "dev@customer.example",
+                ["support@example.com"],
+                b"From: dev@customer.example\r\nSubject: Crash\r\n\r\nIt crashes.\r\n",
+            )
+        assert refused == {}
         output.wait_for(re.escape(f"Open:  {root}/"))
 
         scheduler = int(output.wait_for(r"started scheduler \(pid (\d+)\)").group(1))

@@ -50,37 +50,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as exc:
         return _exit_code(exc)
-    return _dispatch(lambda: args.handler(args))
+    return _dispatch(lambda: args.handler(args), failure_exit=getattr(args, "failure_exit", None))
 
 
-def _dispatch(handler: Callable[[], int]) -> int:
+def _dispatch(handler: Callable[[], int], *, failure_exit: int | None = None) -> int:
+    """Run a command; a failure it did not handle itself exits with the command's own
+    `failure_exit` when it has one (`mail ingest`: 75, so the MTA retries)."""
     try:
         setup_django()
         return handler()
     except CommandFailed as exc:
         error(str(exc))
-        return exc.code
+        return failure_exit or exc.code
     except ImproperlyConfigured as exc:
         error(f"configuration error: {one_line(exc)}")
-        return EXIT_USAGE
+        return failure_exit or EXIT_USAGE
     except InvalidInput as exc:
         error(str(exc))
-        return EXIT_USAGE
+        return failure_exit or EXIT_USAGE
     except DomainError as exc:
         error(str(exc))
-        return EXIT_ERROR
+        return failure_exit or EXIT_ERROR
     except DatabaseError as exc:
         error(f"database error: {one_line(exc)}{migrate_hint(exc)}")
-        return EXIT_ERROR
+        return failure_exit or EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return failure_exit or 130
     except BrokenPipeError:
         # `supportdesk ticket list | head`: the reader left; say nothing more.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
+        return failure_exit or EXIT_ERROR
     except SystemExit as exc:
         return _exit_code(exc)
+    except Exception as exc:
+        if failure_exit is None:
+            raise
+        error(f"{type(exc).__name__}: {one_line(exc)}")
+        return failure_exit
 
 
 def setup_django() -> None:

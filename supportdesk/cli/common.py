@@ -18,6 +18,7 @@ PROG = "supportdesk"
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_TEMPFAIL = 75  # sysexits EX_TEMPFAIL: an MTA keeps the message and retries
 
 
 class CommandFailed(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from supportdesk.cli import processes, sla, tickets
+from supportdesk.cli import mail, processes, sla, tickets
 from supportdesk.cli.common import PROG, usage
 
 
@@ -20,4 +20,5 @@ def build_parser() -> argparse.ArgumentParser:
     processes.add_commands(commands)
     tickets.add_commands(commands)
     sla.add_commands(commands)
+    mail.add_commands(commands)
     return parser

@@ -169,16 +169,39 @@ def scheduler_argv(*, every: float = SCHEDULER_EVERY_SECONDS) -> list[str]:
     return [sys.executable, "-m", "supportdesk.cli", "sla", "sweep", "--every", str(every)]
 
 
+def smtpd_argv() -> list[str]:
+    return [sys.executable, "-m", "supportdesk.cli", "smtpd"]
+
+
+def smtpd_spec() -> ProcessSpec | None:
+    """The mail listener on SUPPORTDESK_SMTP_BIND (127.0.0.1:2525), and LMTP when configured;
+    None when both are off."""
+    from django.conf import settings
+
+    smtp = settings.SUPPORTDESK["SMTP_BIND"]
+    lmtp = settings.SUPPORTDESK["LMTP_BIND"]
+    if smtp is None and lmtp is None:
+        return None
+    host, port = smtp or lmtp
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - every address: check on loopback
+        host = "::1" if host == "::" else "127.0.0.1"
+    return ProcessSpec("smtpd", smtpd_argv(), ready_check=port_accepts_connections(host, port))
+
+
 def process_specs(*, bind: str, workers: int) -> list[ProcessSpec]:
-    """The processes of `supportdesk run`. The mail listener, the mail fetcher and the phone
-    front door join this list as they are built."""
+    """The processes of `supportdesk run`. The mail fetcher and the phone front door join
+    this list as they are built."""
     address = parse_bind(bind)
     ready = port_accepts_connections(*address) if address is not None else None
-    return [
+    specs = [
         ProcessSpec("web", web_argv(bind=bind, workers=workers), ready_check=ready),
         ProcessSpec("worker", worker_argv()),
         ProcessSpec("scheduler", scheduler_argv()),
     ]
+    smtpd = smtpd_spec()
+    if smtpd is not None:
+        specs.append(smtpd)
+    return specs
 
 
 def prepare_demo(out: TextIO) -> list[Account] | None:

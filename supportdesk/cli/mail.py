@@ -1,0 +1,372 @@
+"""The email desk's commands: `smtpd` (the SMTP and LMTP listener), `mail ingest` (the pipe
+door for an MTA), `mail status` and `mail quarantine list|show|replay`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from config.env import parse_host_port
+from supportdesk.cli.common import (
+    EXIT_OK,
+    EXIT_TEMPFAIL,
+    EXIT_USAGE,
+    CommandFailed,
+    ensure_data_dirs,
+    error,
+    one_line,
+    positive_int,
+    require_database,
+    usage,
+)
+from supportdesk.core.supervisor import on_stop_signals
+
+log = logging.getLogger("supportdesk.smtpd")
+
+# How long a stop waits for the mails being committed before closing the connections.
+STOP_GRACE_SECONDS = 10.0
+STATUSES = ("received", "processed", "ignored", "quarantined")
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    smtpd = commands.add_parser(
+        "smtpd",
+        help="the SMTP (and LMTP) listener for the support addresses",
+        description="Accept mail for SUPPORTDESK_MAIL_ADDRESSES over SMTP "
+        "(SUPPORTDESK_SMTP_BIND) and, when SUPPORTDESK_LMTP_BIND is set, LMTP, until SIGTERM "
+        "or Ctrl-C. A mail is answered 250 only once it is stored and committed; any failure "
+        "is answered 451 so the sender retries.",
+    )
+    smtpd.add_argument(
+        "--bind", metavar="HOST:PORT", help="SMTP address (default: SUPPORTDESK_SMTP_BIND)"
+    )
+    smtpd.add_argument(
+        "--lmtp-bind",
+        metavar="HOST:PORT",
+        help="LMTP address (default: SUPPORTDESK_LMTP_BIND, off when empty)",
+    )
+    smtpd.set_defaults(handler=smtpd_command)
+
+    mail = commands.add_parser("mail", help="mail intake: pipe ingest, status, quarantine")
+    mail.set_defaults(handler=lambda args: usage(mail))
+    mail_commands = mail.add_subparsers(title="mail commands", metavar="COMMAND")
+
+    ingest = mail_commands.add_parser(
+        "ingest",
+        help="store one message read from standard input (for an MTA pipe)",
+        description="Read one message from standard input, store it and print its id. Exit "
+        "status for the MTA: 0 stored, 75 (EX_TEMPFAIL) on any failure (retry later), "
+        "65 (EX_DATAERR) for an empty input.",
+    )
+    ingest.add_argument("--from", dest="sender", default="", metavar="ADDR", help="envelope sender")
+    ingest.add_argument(
+        "--to",
+        dest="recipients",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="envelope recipient (repeat for several)",
+    )
+    # An MTA reads the exit status: whatever fails (a bad setting included) must say
+    # "try again later", never "bounce".
+    ingest.set_defaults(handler=ingest_command, failure_exit=EXIT_TEMPFAIL)
+
+    status = mail_commands.add_parser("status", help="how many mails intake holds, by status")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=status_command)
+
+    quarantine = mail_commands.add_parser(
+        "quarantine", help="mails that could not be processed: list, show, replay"
+    )
+    quarantine.set_defaults(handler=lambda args: usage(quarantine))
+    quarantine_commands = quarantine.add_subparsers(title="quarantine commands", metavar="COMMAND")
+    listing = quarantine_commands.add_parser("list", help="quarantined mails, newest first")
+    listing.add_argument("--limit", type=positive_int, default=50, help="at most N (default 50)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=quarantine_list_command)
+    show = quarantine_commands.add_parser("show", help="one quarantined mail and its error")
+    show.add_argument("mail_id", type=positive_int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=quarantine_show_command)
+    replay = quarantine_commands.add_parser(
+        "replay", help="process a quarantined mail again (after a fix)"
+    )
+    replay.add_argument("mail_id", type=positive_int, metavar="ID")
+    replay.set_defaults(handler=quarantine_replay_command)
+
+
+# -- smtpd ------------------------------------------------------------------------------------
+
+
+def host_port(text: str) -> tuple[str, int] | None:
+    try:
+        return parse_host_port(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def format_address(address: tuple[str, int]) -> str:
+    host, port = address
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def smtpd_command(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from supportdesk.channels.email.receivers.smtpd import (
+        ConnectionLimit,
+        MailHandler,
+        MailListener,
+        TLSSetupError,
+        close_executor,
+        database_executor,
+        listener_config,
+    )
+
+    product = settings.SUPPORTDESK
+    smtp_bind = host_port(args.bind) if args.bind is not None else product["SMTP_BIND"]
+    lmtp_bind = host_port(args.lmtp_bind) if args.lmtp_bind is not None else product["LMTP_BIND"]
+    if smtp_bind is None and lmtp_bind is None:
+        raise CommandFailed(
+            "configuration error: SUPPORTDESK_SMTP_BIND: empty, and no LMTP listener either",
+            EXIT_USAGE,
+        )
+    try:
+        config = listener_config()
+    except TLSSetupError as exc:
+        raise CommandFailed(f"configuration error: {exc}", EXIT_USAGE) from None
+    ensure_data_dirs()
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # aiosmtpd logs every connection and command at INFO.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+    executor = database_executor()
+    limit = ConnectionLimit(config.max_connections_per_client)
+    listeners: list[MailListener] = []
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
+    restore = on_stop_signals(on_signal)
+    try:
+        for protocol, address in (("smtp", smtp_bind), ("lmtp", lmtp_bind)):
+            if address is None:
+                continue
+            handler = MailHandler(addresses=config.addresses, source=protocol, executor=executor)
+            listener = MailListener(
+                protocol=protocol,
+                host=address[0],
+                port=address[1],
+                config=config,
+                handler=handler,
+                limit=limit,
+            )
+            try:
+                listener.start()
+            except Exception as exc:
+                raise CommandFailed(
+                    f"cannot listen on {format_address(address)} ({protocol.upper()}): "
+                    f"{one_line(exc)}",
+                    EXIT_USAGE,
+                ) from None
+            listeners.append(listener)
+            log.info(
+                "%s listening on %s for %s (max %d bytes%s)",
+                protocol.upper(),
+                format_address(address),
+                ", ".join(sorted(config.addresses)),
+                config.max_bytes,
+                ", STARTTLS" if config.tls_context else "",
+            )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        restore()
+        _stop_listeners(listeners)
+        close_executor(executor)
+    for signum in received[:1]:
+        log.info("%s received: stopped", signal.Signals(signum).name)
+    return EXIT_OK
+
+
+def _stop_listeners(listeners: list[Any]) -> None:
+    """Stop accepting, let the mails being committed finish (their sender gets its 250),
+    then close every connection."""
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    while time.monotonic() < deadline and any(
+        listener.mail_handler.in_flight for listener in listeners
+    ):
+        time.sleep(0.05)
+    for listener in listeners:
+        try:
+            listener.stop()
+        except Exception:
+            log.exception("stopping the %s listener failed", listener.protocol.upper())
+
+
+# -- mail ingest ------------------------------------------------------------------------------
+
+
+def ingest_command(args: argparse.Namespace) -> int:
+    from supportdesk.channels.email.receivers.pipe import EX_TEMPFAIL, ingest
+
+    try:
+        ensure_data_dirs()
+    except CommandFailed as exc:
+        error(f"mail ingest: temporary failure, try again later: {exc}")
+        return EX_TEMPFAIL
+    return ingest(
+        sys.stdin.buffer,
+        envelope_from=args.sender,
+        envelope_to=args.recipients,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+# -- mail status ------------------------------------------------------------------------------
+
+
+def status_counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    from supportdesk.channels.email.models import InboundMail
+
+    counts = dict.fromkeys(STATUSES, 0)
+    rows = InboundMail.objects.order_by().values_list("status").annotate(count=Count("id"))
+    for status, count in rows:
+        counts[status] = count
+    counts["pending"] = counts["received"]
+    counts["total"] = sum(counts[status] for status in STATUSES)
+    return counts
+
+
+def status_command(args: argparse.Namespace) -> int:
+    require_database()
+    counts = status_counts()
+    if args.json:
+        print(json.dumps(counts, indent=2))
+        return EXIT_OK
+    labels = {
+        "received": "received (waiting to be processed)",
+        "processed": "processed",
+        "ignored": "ignored (auto-replies, bounces, loops)",
+        "quarantined": "quarantined",
+        "total": "total",
+    }
+    width = max(len(str(value)) for value in counts.values())
+    for key, label in labels.items():
+        print(f"{counts[key]:>{width}}  {label}")
+    return EXIT_OK
+
+
+# -- mail quarantine --------------------------------------------------------------------------
+
+
+def _describe(mail: Any, *, full_error: bool) -> dict[str, Any]:
+    error_text = mail.error if full_error else (mail.error.splitlines() or [""])[0]
+    return {
+        "id": mail.pk,
+        "status": mail.status,
+        "received_at": mail.received_at.isoformat(),
+        "source": mail.source,
+        "envelope_from": mail.envelope_from,
+        "envelope_to": list(mail.envelope_to),
+        "message_id": mail.header_message_id,
+        "size": mail.size,
+        "sha256": mail.sha256,
+        "attempts": mail.attempts,
+        "error": error_text,
+    }
+
+
+def quarantine_list_command(args: argparse.Namespace) -> int:
+    from supportdesk.channels.email.models import InboundMail
+
+    require_database()
+    mails = list(
+        InboundMail.objects.filter(status=InboundMail.Status.QUARANTINED).order_by("-id")[
+            : args.limit
+        ]
+    )
+    rows = [_describe(mail, full_error=False) for mail in mails]
+    if args.json:
+        print(json.dumps({"mails": rows}, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("No quarantined mail.")
+        return EXIT_OK
+    print(f"{'ID':>8}  {'RECEIVED':<25}  {'SIZE':>9}  {'FROM':<30}  ERROR")
+    for row in rows:
+        print(
+            f"{row['id']:>8}  {row['received_at']:<25}  {row['size']:>9}  "
+            f"{row['envelope_from'][:30]:<30}  {row['error'][:80]}"
+        )
+    return EXIT_OK
+
+
+def _quarantined(mail_id: int) -> Any:
+    from supportdesk.channels.email.models import InboundMail
+
+    mail = InboundMail.objects.filter(pk=mail_id).first()
+    if mail is None:
+        raise CommandFailed(f"no mail {mail_id}")
+    if mail.status != InboundMail.Status.QUARANTINED:
+        raise CommandFailed(f"mail {mail_id} is not quarantined (status: {mail.status})")
+    return mail
+
+
+def quarantine_show_command(args: argparse.Namespace) -> int:
+    require_database()
+    row = _describe(_quarantined(args.mail_id), full_error=True)
+    if args.json:
+        print(json.dumps(row, indent=2))
+        return EXIT_OK
+    for key in ("id", "status", "received_at", "source", "envelope_from", "message_id"):
+        print(f"{key + ':':<15} {row[key]}")
+    print(f"{'envelope_to:':<15} {', '.join(row['envelope_to'])}")
+    print(f"{'size:':<15} {row['size']} bytes (sha256 {row['sha256']})")
+    print(f"{'attempts:':<15} {row['attempts']}")
+    print("error:")
+    for line in (row["error"] or "(none recorded)").splitlines():
+        print(f"  {line}")
+    return EXIT_OK
+
+
+def _replay_function() -> Any:
+    """replay_quarantined, from wherever processing offers it (it is written separately)."""
+    for module_name in (
+        "supportdesk.channels.email.processing",
+        "supportdesk.channels.email.quarantine",
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        replay = getattr(module, "replay_quarantined", None)
+        if replay is not None:
+            return replay
+    raise CommandFailed("replay is not available in this version")
+
+
+def quarantine_replay_command(args: argparse.Namespace) -> int:
+    require_database()
+    _quarantined(args.mail_id)
+    replay_quarantined = _replay_function()
+    result = replay_quarantined(mail_id=args.mail_id)
+    status = getattr(result, "status", None)
+    if status is not None:
+        print(f"mail {args.mail_id}: {status}, queued for processing again")
+    else:
+        print(f"mail {args.mail_id}: {result if result is not None else 'replayed'}")
+    return EXIT_OK

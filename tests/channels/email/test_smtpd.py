@@ -1,0 +1,449 @@
+"""The SMTP and LMTP door, through real conversations: smtplib against the listener running
+in a thread of the test process, and `supportdesk smtpd` as a real process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+from django_tasks_db.models import DBTaskResult
+
+from supportdesk.channels.email.intake import accept_message
+from supportdesk.channels.email.models import InboundMail
+from supportdesk.channels.email.receivers import smtpd
+from supportdesk.channels.email.receivers.smtpd import (
+    ListenerConfig,
+    MailListener,
+    close_executor,
+    tls_context,
+)
+from supportdesk.core.blobs import read_blob
+
+SUPPORTDESK = Path(sys.executable).with_name("supportdesk")
+SERVED = ("support@example.com", "direct@example.com")
+MAX_BYTES = 20_000
+PER_CLIENT = 3
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def message(message_id: str = "<m1@customer.example>", body: str = "It crashes.") -> bytes:
+    return (
+        "From: Alice <alice@customer.example>\r\n"
+        "To: support@example.com\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "Subject: WINDEV crashes on start\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "\r\n"
+        f"{body}\r\n"
+    ).encode()
+
+
+def start_listener(protocol: str, **config: object) -> MailListener:
+    settings: dict[str, object] = {
+        "addresses": SERVED,
+        "max_bytes": MAX_BYTES,
+        "max_connections_per_client": PER_CLIENT,
+    }
+    settings.update(config)
+    listener = MailListener(
+        protocol=protocol,
+        host="127.0.0.1",
+        port=free_port(),
+        config=ListenerConfig(**settings),  # type: ignore[arg-type]
+    )
+    listener.start()
+    return listener
+
+
+def stop_listener(listener: MailListener) -> None:
+    listener.stop()
+    # Closes the database connection each intake thread opened, before the test database
+    # is flushed or dropped.
+    close_executor(listener.mail_handler.executor)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_aiosmtpd() -> Iterator[None]:
+    # aiosmtpd logs every command at INFO from the listener's thread, sometimes after the
+    # test's output capture has closed; `supportdesk smtpd` quiets it the same way.
+    logger = logging.getLogger("mail.log")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def server(transactional_db: None) -> Iterator[MailListener]:
+    listener = start_listener("smtp")
+    yield listener
+    stop_listener(listener)
+
+
+@pytest.fixture
+def lmtp_server(transactional_db: None) -> Iterator[MailListener]:
+    listener = start_listener("lmtp")
+    yield listener
+    stop_listener(listener)
+
+
+def connect(listener: MailListener) -> smtplib.SMTP:
+    return smtplib.SMTP(listener.hostname, listener.port, timeout=10)
+
+
+def mail_tasks() -> list[DBTaskResult]:  # type: ignore[type-arg]
+    return list(DBTaskResult.objects.filter(task_path__endswith="process_inbound_mail"))
+
+
+# -- accepted ---------------------------------------------------------------------------------
+
+
+def test_250_only_after_the_exact_bytes_and_their_task_are_committed(server):
+    raw = message()
+    with connect(server) as client:
+        client.ehlo("mta.customer.example")
+        client.mail("bounce@customer.example")
+        client.rcpt("Support@Example.com")
+        code, reply = client.data(raw)
+
+    assert code == 250
+    mail = InboundMail.objects.get()
+    assert reply.decode() == f"2.0.0 Accepted as {mail.pk}"
+    assert read_blob(mail.raw) == raw
+    assert mail.source == "smtp"
+    assert mail.status == "received"
+    assert mail.envelope_from == "bounce@customer.example"
+    assert mail.envelope_to == ["Support@Example.com"]
+    assert mail.size == len(raw)
+    assert mail.header_message_id == "m1@customer.example"
+    [task] = mail_tasks()
+    assert task.args_kwargs["kwargs"] == {"mail_id": mail.pk}
+    assert task.queue_name == "mail"
+
+
+def test_the_same_message_twice_is_one_row_and_both_get_250(server):
+    replies = []
+    for _ in range(2):
+        with connect(server) as client:
+            client.ehlo()
+            client.mail("alice@customer.example")
+            client.rcpt("support@example.com")
+            replies.append(client.data(message()))
+
+    mail = InboundMail.objects.get()
+    assert replies == [(250, f"2.0.0 Accepted as {mail.pk}".encode())] * 2
+    assert len(mail_tasks()) == 1
+
+
+def test_several_messages_in_one_session(server):
+    with connect(server) as client:
+        for number in range(3):
+            client.sendmail(
+                "alice@customer.example", ["support@example.com"], message(f"<{number}@x>")
+            )
+
+    assert InboundMail.objects.count() == 3
+    assert len(mail_tasks()) == 3
+
+
+# -- refused before the body ------------------------------------------------------------------
+
+
+def test_an_unknown_recipient_is_refused_with_550_before_the_body(server):
+    with connect(server) as client:
+        client.ehlo()
+        client.mail("alice@customer.example")
+        code, reply = client.rcpt("sales@example.com")
+        assert (code, reply) == (550, b"5.1.1 <sales@example.com>: no such mailbox here")
+    with connect(server) as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        client.sendmail("alice@customer.example", ["nobody@example.com"], message())
+
+    assert refused.value.recipients["nobody@example.com"][0] == 550
+    assert not InboundMail.objects.exists()
+
+
+def test_a_mail_for_one_served_and_one_unknown_recipient_is_accepted_for_the_served_one(server):
+    with connect(server) as client:
+        refused = client.sendmail(
+            "alice@customer.example", ["direct@example.com", "nobody@example.com"], message()
+        )
+
+    assert refused == {
+        "nobody@example.com": (550, b"5.1.1 <nobody@example.com>: no such mailbox here")
+    }
+    assert InboundMail.objects.get().envelope_to == ["direct@example.com"]
+
+
+def test_a_declared_size_over_the_limit_is_refused_with_552_before_the_body(server):
+    with connect(server) as client:
+        client.ehlo()
+        assert client.has_extn("size")
+        assert int(client.esmtp_features["size"]) == MAX_BYTES
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            client.sendmail("a@customer.example", ["support@example.com"], b"x" * (MAX_BYTES + 1))
+
+    assert refused.value.smtp_code == 552
+    assert not InboundMail.objects.exists()
+
+
+def test_a_body_over_the_limit_without_a_declared_size_gets_552(server):
+    with connect(server) as client:
+        client.ehlo()
+        client.mail("alice@customer.example")  # no SIZE= parameter
+        client.rcpt("support@example.com")
+        code, _ = client.data(message(body=("y" * 70 + "\r\n") * (MAX_BYTES // 70)))
+
+    assert code == 552
+    assert not InboundMail.objects.exists()
+
+
+def test_a_line_longer_than_rfc_5321_allows_is_still_accepted(server):
+    raw = message(body="<p>" + "z" * 5000 + "</p>")
+    with connect(server) as client:
+        assert client.sendmail("alice@customer.example", ["support@example.com"], raw) == {}
+
+    assert read_blob(InboundMail.objects.get().raw) == raw
+
+
+# -- failures are temporary -------------------------------------------------------------------
+
+
+def test_a_database_failure_is_answered_451_never_5xx(server, monkeypatch):
+    def database_down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    monkeypatch.setattr(smtpd, "accept_message", database_down)
+    with connect(server) as client:
+        client.ehlo()
+        client.mail("alice@customer.example")
+        client.rcpt("support@example.com")
+        code, reply = client.data(message())
+
+        assert (code, reply) == (451, b"4.3.0 Temporary failure, try again later")
+        # The session goes on, and the retry is stored once the database is back.
+        monkeypatch.setattr(smtpd, "accept_message", accept_message)
+        assert client.sendmail("alice@customer.example", ["support@example.com"], message()) == {}
+
+    assert InboundMail.objects.count() == 1
+
+
+def test_an_exception_in_any_command_is_answered_451_not_aiosmtpd_500(server, monkeypatch):
+    async def broken(*args: object) -> str:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server.mail_handler, "handle_RCPT", broken)
+    with connect(server) as client:
+        client.ehlo()
+        client.mail("alice@customer.example")
+        code, _ = client.rcpt("support@example.com")
+
+    assert code == 451
+
+
+def test_connections_per_client_are_bounded_with_421(server):
+    clients = [connect(server) for _ in range(PER_CLIENT)]
+    try:
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            connect(server)
+        assert refused.value.smtp_code == 421
+
+        clients.pop().quit()
+        with connect(server) as client:  # a slot is free again
+            assert client.noop()[0] == 250
+    finally:
+        for client in clients:
+            client.quit()
+
+
+# -- LMTP -------------------------------------------------------------------------------------
+
+
+def test_lmtp_conversation_stores_the_mail(lmtp_server):
+    raw = message()
+    with smtplib.LMTP(lmtp_server.hostname, lmtp_server.port, timeout=10) as client:
+        assert client.sendmail("alice@customer.example", ["support@example.com"], raw) == {}
+
+    mail = InboundMail.objects.get()
+    assert mail.source == "lmtp"
+    assert read_blob(mail.raw) == raw
+    assert len(mail_tasks()) == 1
+
+
+def test_lmtp_answers_data_once_per_recipient(lmtp_server):
+    with smtplib.LMTP(lmtp_server.hostname, lmtp_server.port, timeout=10) as client:
+        client.ehlo_or_helo_if_needed()
+        client.mail("alice@customer.example")
+        client.rcpt("support@example.com")
+        client.rcpt("direct@example.com")
+        first = client.data(message())
+        second = client.getreply()
+        assert client.noop()[0] == 250  # the conversation is still in step
+
+    mail = InboundMail.objects.get()
+    assert first == second == (250, f"2.0.0 Accepted as {mail.pk}".encode())
+
+
+def test_lmtp_refuses_an_unknown_recipient(lmtp_server):
+    with (
+        smtplib.LMTP(lmtp_server.hostname, lmtp_server.port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused),
+    ):
+        client.sendmail("alice@customer.example", ["nobody@example.com"], message())
+
+
+# -- STARTTLS ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    try:
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("openssl is needed to make a test certificate")
+    return cert, key
+
+
+def test_starttls_is_offered_when_a_certificate_is_configured(transactional_db, certificate):
+    listener = start_listener("smtp", tls_context=tls_context(*certificate))
+    try:
+        with connect(listener) as client:
+            client.ehlo()
+            assert client.has_extn("starttls")
+            client.starttls(context=ssl._create_unverified_context())  # noqa: S323 - self-signed
+            client.ehlo()
+            assert (
+                client.sendmail("alice@customer.example", ["support@example.com"], message()) == {}
+            )
+    finally:
+        stop_listener(listener)
+
+    assert InboundMail.objects.count() == 1
+
+
+def test_a_missing_certificate_names_the_variable(tmp_path):
+    with pytest.raises(smtpd.TLSSetupError, match=r"^SUPPORTDESK_MAIL_TLS_CERT: no such file"):
+        tls_context(tmp_path / "missing.pem", tmp_path / "key.pem")
+
+
+# -- supportdesk smtpd, as a process ----------------------------------------------------------
+
+
+def clean_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SUPPORTDESK_", "DATABASE_", "DJANGO_"))
+    }
+    env["SUPPORTDESK_DATA_DIR"] = str(tmp_path / "data")
+    env.update(overrides)
+    return env
+
+
+def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 20) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"smtpd exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def test_supportdesk_smtpd_accepts_mail_and_stops_cleanly_on_sigterm(tmp_path):
+    port = free_port()
+    env = clean_env(tmp_path, SUPPORTDESK_SMTP_BIND=f"127.0.0.1:{port}")
+    subprocess.run(
+        [str(SUPPORTDESK), "migrate"], env=env, check=True, capture_output=True, timeout=120
+    )
+    process = subprocess.Popen(
+        [str(SUPPORTDESK), "smtpd"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_port(port, process)
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.ehlo()
+            client.mail("alice@customer.example")
+            client.rcpt("support@example.com")
+            code, reply = client.data(message())
+        assert code == 250
+        assert reply.startswith(b"2.0.0 Accepted as ")
+
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+        assert process.returncode == 0, output
+        assert "SIGTERM received: stopped" in output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    status = subprocess.run(
+        [str(SUPPORTDESK), "mail", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert '"received": 1' in status.stdout
+
+
+def test_supportdesk_smtpd_on_a_busy_port_is_one_line_and_exit_2(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [str(SUPPORTDESK), "smtpd", "--bind", f"127.0.0.1:{port}"],
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"supportdesk: cannot listen on 127.0.0.1:{port} (SMTP): ")
