@@ -281,6 +281,40 @@ class Deadline(models.Model):
         return "running"
 
 
+class AttachmentAgreement(models.Model):
+    """A technician's prior agreement to receive larger files, as the seed allows ("unless
+    the recipient agreed beforehand"): for one ticket, or for a whole customer, until it
+    expires, up to a size."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    max_bytes = models.PositiveBigIntegerField()
+    expires_at = models.DateTimeField()
+    granted_by = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False)
+                | Q(organization__isnull=False)
+                | Q(contact__isnull=False),
+                name="agreement_names_what_it_covers",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"up to {self.max_bytes} bytes until {self.expires_at:%Y-%m-%d}"
+
+
 class TimeEntry(models.Model):
     """Time a technician spent on a ticket or a call; for Direct Assistance it is taken from
     the subscription's prepaid credits."""

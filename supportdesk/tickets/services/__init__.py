@@ -7,6 +7,7 @@ from supportdesk.tickets.services.assignment import (
     set_assignment,
     unassign_ticket,
 )
+from supportdesk.tickets.services.attachments import grant_attachment_agreement
 from supportdesk.tickets.services.bulk import ImportedMessage, ImportedTicket, import_tickets
 from supportdesk.tickets.services.conversation import add_note, reply_to_ticket
 from supportdesk.tickets.services.merging import merge_tickets
@@ -25,6 +26,7 @@ __all__ = [
     "assign_ticket",
     "change_priority",
     "change_status",
+    "grant_attachment_agreement",
     "import_tickets",
     "merge_tickets",
     "move_ticket_to_team",

@@ -15,6 +15,7 @@ from supportdesk.tickets.choices import Channel, EventKind, MessageKind, Status
 from supportdesk.tickets.counters import move_in_counters
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Message, Ticket
+from supportdesk.tickets.services.attachments import attachment_limit
 from supportdesk.tickets.services.common import (
     clean_body,
     counted_state,
@@ -96,6 +97,13 @@ def reply_to_ticket(
             body_html=body_html,
             attachments=attachments,
             at=at,
+            # The seed's rule: customers' files over the plan's limit are removed unless
+            # agreed beforehand. Our own files go out as they are.
+            size_limit=(
+                attachment_limit(plan=ticket.plan, contact=actor, ticket=ticket, at=at)
+                if isinstance(actor, Contact)
+                else None
+            ),
         )
         old_status = ticket.status
         if kind == MessageKind.OUTBOUND:

@@ -32,6 +32,15 @@ def sanitize_html(html: str) -> str:
     return nh3.clean(html, link_rel="noopener noreferrer nofollow")
 
 
+def format_size(size: int) -> str:
+    """Sizes as the seed states them: decimal megabytes ("9 MB")."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:g} MB"
+    if size >= 1000:
+        return f"{size / 1000:g} KB"
+    return f"{size} bytes"
+
+
 def safe_filename(name: str) -> str:
     """A file name without directories or control characters, never empty."""
     base = os.path.basename(name.replace("\\", "/"))
@@ -52,7 +61,10 @@ def add_message(
     body_html: str,
     attachments: Sequence[NewAttachment],
     at: datetime,
+    size_limit: int | None = None,
 ) -> Message:
+    """Write a message. Attachments over `size_limit` bytes are not stored: their name,
+    size and hash are recorded with the reason, so the ticket shows what was sent."""
     message = Message.objects.create(
         ticket=ticket,
         kind=kind,
@@ -64,14 +76,20 @@ def add_message(
         created_at=at,
     )
     for item in attachments:
-        blob = store_blob(item.content)
+        size = len(item.content)
+        too_large = size_limit is not None and size > size_limit
         Attachment.objects.create(
             message=message,
-            blob=blob,
+            blob=None if too_large else store_blob(item.content),
             filename=safe_filename(item.filename),
             content_type=without_nul(item.content_type)[:100] or "application/octet-stream",
-            size=len(item.content),
+            size=size,
             sha256=hashlib.sha256(item.content).hexdigest(),
+            removed_reason=(
+                f"over the {format_size(size_limit)} limit, sent without agreement"
+                if too_large and size_limit is not None
+                else ""
+            ),
         )
     ticket.message_count += 1
     return message

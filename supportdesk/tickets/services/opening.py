@@ -29,6 +29,7 @@ from supportdesk.tickets.counters import move_in_counters
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Tag, Ticket
 from supportdesk.tickets.references import allocate_ticket_numbers
+from supportdesk.tickets.services.attachments import attachment_limit
 from supportdesk.tickets.services.common import clean_body, clean_line, counted_state
 from supportdesk.tickets.services.messages import NewAttachment, add_message
 from supportdesk.tickets.services.routing import needs_routing
@@ -115,6 +116,7 @@ def open_ticket(
             body_html=body_html,
             attachments=attachments,
             at=at,
+            size_limit=attachment_limit(plan=coverage.plan, contact=requester, ticket=None, at=at),
         )
         service_levels.on_ticket_opened(ticket)
         ticket.save(update_fields=["message_count", "due_at", "breach_at"])

@@ -345,3 +345,24 @@ def test_language_guess_defaults_to_english() -> None:
     assert guess_language("", "") == "en"
     assert guess_language("Hola", "Gracias por su ayuda, no puedo") == "es"
     assert guess_language("Bonjour", "Merci pour votre aide") == "fr"
+
+
+def test_a_mail_with_a_file_over_9_mb_becomes_a_ticket_without_that_file(free_plan):
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"] = "Dev <dev@customer.example>"
+    mail["To"] = "support@example.com"
+    mail["Subject"] = "Project attached"
+    mail["Message-ID"] = "<big-1@customer.example>"
+    mail.set_content("The project is attached.")
+    mail.add_attachment(b"z" * 9_500_000, maintype="application", subtype="zip", filename="app.zip")
+    stored, _ = accept_message(mail.as_bytes(), source="smtp", envelope_from="dev@customer.example")
+
+    outcome = process_mail(mail_id=stored.pk)
+
+    assert outcome.startswith("opened ")
+    stored.refresh_from_db()
+    (attachment,) = stored.ticket_message.attachments.all()
+    assert (attachment.filename, attachment.blob, attachment.size) == ("app.zip", None, 9_500_000)
+    assert attachment.removed_reason
