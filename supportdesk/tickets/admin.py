@@ -8,7 +8,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from supportdesk.tickets.models import Attachment, Deadline, Message, Tag, Ticket, TicketEvent
+from supportdesk.tickets.models import (
+    Attachment,
+    AttachmentAgreement,
+    Deadline,
+    Message,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
 from supportdesk.tickets.references import parse_reference
 
 
@@ -102,3 +110,9 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["filename", "size", "content_type", "removed_reason"]
     search_fields = ["filename", "sha256"]
     raw_id_fields = ["message", "blob"]
+
+
+@admin.register(AttachmentAgreement)
+class AttachmentAgreementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "ticket", "organization", "contact", "granted_by", "created_at"]
+    raw_id_fields = ["ticket", "organization", "contact", "granted_by"]
