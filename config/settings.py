@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,11 @@ LOGIN_URL = "admin:login"
 
 # The product's own settings.
 SUPPORTDESK: dict[str, Any] = {
+    # Who carries a technician's answer to the customer (see tickets/delivery.py).
+    "ANSWER_DELIVERY": env_list(
+        "SUPPORTDESK_ANSWER_DELIVERY",
+        ["supportdesk.channels.email.acknowledgements.send_reply_mail"],
+    ),
     "TICKET_PREFIX": env_str("SUPPORTDESK_TICKET_PREFIX", "SD"),
     "TICKET_LIST_MAX_LIMIT": env_int("SUPPORTDESK_TICKET_LIST_MAX_LIMIT", 500, minimum=1),
     "WEB_BIND": env_str("SUPPORTDESK_WEB_BIND", "127.0.0.1:8000"),
@@ -148,7 +154,26 @@ SUPPORTDESK: dict[str, Any] = {
     # STARTTLS is offered when both are set (PEM files, read when the listener starts).
     "MAIL_TLS_CERT": env_optional_path("SUPPORTDESK_MAIL_TLS_CERT"),
     "MAIL_TLS_KEY": env_optional_path("SUPPORTDESK_MAIL_TLS_KEY"),
+    # Outgoing mail: sent from this address, with Message-IDs in this domain, through this
+    # smarthost (HOST:PORT), optionally with STARTTLS and a login.
+    "MAIL_FROM": env_mail_addresses("SUPPORTDESK_MAIL_FROM", "support@example.com"),
+    "MAIL_DOMAIN": env_str("SUPPORTDESK_MAIL_DOMAIN", "example.com").strip().lower(),
+    "SMTP_RELAY": env_host_port("SUPPORTDESK_SMTP_RELAY", "127.0.0.1:25"),
+    "SMTP_RELAY_USER": env_str("SUPPORTDESK_SMTP_RELAY_USER", ""),
+    "SMTP_RELAY_PASSWORD": env_str("SUPPORTDESK_SMTP_RELAY_PASSWORD", ""),
+    "SMTP_RELAY_STARTTLS": env_bool("SUPPORTDESK_SMTP_RELAY_STARTTLS", False),
+    # Automatic mail (acknowledgements) to one address per hour, at most: stops mail loops.
+    "MAIL_AUTO_REPLIES_PER_HOUR": env_int("SUPPORTDESK_MAIL_AUTO_REPLIES_PER_HOUR", 5, minimum=0),
 }
+
+if len(SUPPORTDESK["MAIL_FROM"]) != 1:
+    raise SettingError("SUPPORTDESK_MAIL_FROM", "expected one address, like support@example.com")
+SUPPORTDESK["MAIL_FROM"] = SUPPORTDESK["MAIL_FROM"][0]
+if not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", SUPPORTDESK["MAIL_DOMAIN"]):
+    # It ends every Message-ID we write: anything else would break the header.
+    raise SettingError("SUPPORTDESK_MAIL_DOMAIN", "expected a domain name, like example.com")
+if SUPPORTDESK["SMTP_RELAY"] is None:
+    raise SettingError("SUPPORTDESK_SMTP_RELAY", "expected HOST:PORT of the smarthost")
 
 if (SUPPORTDESK["MAIL_TLS_CERT"] is None) != (SUPPORTDESK["MAIL_TLS_KEY"] is None):
     raise SettingError(

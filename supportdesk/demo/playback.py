@@ -18,6 +18,8 @@ from django_tasks_db.models import DBTaskResult
 
 from supportdesk.accounts.actors import SYSTEM, Actor
 from supportdesk.accounts.models import Technician
+from supportdesk.channels.email.models import OutboundMail
+from supportdesk.channels.email.tasks import send_outbound_mail
 from supportdesk.demo.clock import DemoClock
 from supportdesk.demo.planning import PlannedTicket, Step, customer_reply_channel
 from supportdesk.demo.reference import Reference
@@ -229,12 +231,17 @@ class Player:
 
 @contextmanager
 def routing_tasks_removed() -> Iterator[None]:
-    """Collect the routing and deadline-check tasks enqueued inside the block and delete
-    those still waiting: the demo has already routed their tickets, and the deadline checks
-    (dated in the demo's past) are replaced by one catch-up sweep at the real time, which
-    warns and escalates the overdue demo tickets once, as a real desk back from downtime."""
+    """Collect the routing, deadline-check and mail-sending tasks enqueued inside the block
+    and delete those still waiting: the demo has already routed their tickets; the deadline
+    checks (dated in the demo's past) are replaced by one catch-up sweep at the real time,
+    which warns and escalates the overdue demo tickets once, as a real desk back from
+    downtime; and the demo's past answers are not mailed."""
     enqueued: list[str] = []
-    done_inline = {route_ticket.module_path, check_deadline.module_path}
+    done_inline = {
+        route_ticket.module_path,
+        check_deadline.module_path,
+        send_outbound_mail.module_path,
+    }
 
     def collect(sender: Any, task_result: Any, **kwargs: Any) -> None:
         if task_result.task.module_path in done_inline:
@@ -252,3 +259,6 @@ def routing_tasks_removed() -> Iterator[None]:
         ).delete()
     while sweep_deadlines():
         pass
+    # The demo's history is played, not lived: its past answers were never mailed to the
+    # (fictional) customers, and are not mailed now.
+    OutboundMail.objects.filter(status=OutboundMail.Status.QUEUED).delete()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from supportdesk.core.models import Blob
 from supportdesk.tickets.models import Message, Ticket
@@ -63,3 +64,72 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"mail {self.pk} ({self.get_status_display()})"
+
+
+class OutboundMail(models.Model):
+    """The outbox: one row per mail we send, sent by a task (outbound.send_outbound) that
+    claims the row first, so each row goes out once even with several workers."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement of a new request"
+        REPLY = "reply", "Technician's reply"
+        NOTICE = "notice", "Notice"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        RETRYING = "retrying", "Temporary failure, will retry"
+        FAILED = "failed", "Failed: bounced or given up"
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound_mail"
+    )
+    # The ticket message a reply carries: one mail per message, however often it is queued.
+    ticket_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound_mail"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    to_address = models.CharField(max_length=320)
+    subject = models.CharField(max_length=400)
+    body_text = models.TextField()
+    # Stored without angle brackets, like InboundMail.header_message_id, so a customer's
+    # In-Reply-To can be matched directly.
+    message_id = models.CharField(max_length=255, unique=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True, help_text="Message-IDs, oldest first, by spaces.")
+    is_automatic = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When it may be tried next; while sending, until when the sender holds it.
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket_message"],
+                condition=Q(ticket_message__isnull=False),
+                name="outbound_mail_once_per_message",
+            )
+        ]
+        indexes = [
+            # The per-address cap on automatic mail counts the last hour's rows.
+            models.Index(
+                Lower("to_address"),
+                "created_at",
+                condition=Q(is_automatic=True),
+                name="outbound_mail_automatic_to",
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["queued", "retrying", "sending"]),
+                name="outbound_mail_pending",
+            ),
+            models.Index(fields=["ticket", "id"], name="outbound_mail_ticket_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"outbound mail {self.pk} to {self.to_address} ({self.get_status_display()})"

@@ -16,6 +16,9 @@ from django.db.models import F
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
+
+# By module: acknowledgements -> outbound -> tasks -> processing is a cycle.
+from supportdesk.channels.email import acknowledgements
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.parsing import ParsedMail, parse_mail
 from supportdesk.channels.email.threading import (
@@ -119,6 +122,9 @@ def _apply(mail: InboundMail, parsed: ParsedMail) -> str:
     )
     if thread is not None:
         add_note(actor=SYSTEM, ticket=ticket, body_text=_why_not_threaded(thread, contact))
+    acknowledgements.acknowledge_new_request(
+        ticket=ticket, inbound=mail, to_address=parsed.from_address
+    )
     first_message = ticket.messages.order_by("id").first()
     _finish(mail, ticket=ticket, message=first_message)
     return f"opened {ticket.reference}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from supportdesk.channels.email.models import InboundMail
+from supportdesk.channels.email.models import InboundMail, OutboundMail
 from supportdesk.channels.email.parsing import ParsedMail
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.references import parse_reference
@@ -67,6 +67,16 @@ def find_thread(parsed: ParsedMail) -> ThreadMatch | None:
         )
         if earlier is not None and earlier.ticket is not None:
             ticket = earlier.ticket
+            return ThreadMatch(ticket=_final(ticket), via="message-id", reference=ticket.reference)
+        # The customer's client answers the mail we sent (acknowledgement, a reply).
+        ours = (
+            OutboundMail.objects.filter(message_id__in=ids, ticket__isnull=False)
+            .select_related("ticket")
+            .order_by("-id")
+            .first()
+        )
+        if ours is not None and ours.ticket is not None:
+            ticket = ours.ticket
             return ThreadMatch(ticket=_final(ticket), via="message-id", reference=ticket.reference)
     return None
 

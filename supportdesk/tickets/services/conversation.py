@@ -13,6 +13,7 @@ from supportdesk.core.errors import InvalidInput, InvalidTransition
 from supportdesk.tickets import service_levels
 from supportdesk.tickets.choices import Channel, EventKind, MessageKind, Status
 from supportdesk.tickets.counters import move_in_counters
+from supportdesk.tickets.delivery import deliver_answer
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Message, Ticket
 from supportdesk.tickets.services.attachments import attachment_limit
@@ -108,6 +109,7 @@ def reply_to_ticket(
         old_status = ticket.status
         if kind == MessageKind.OUTBOUND:
             service_levels.on_answer(ticket, at)
+            deliver_answer(message)
         if next_status != old_status:
             apply_status(ticket, next_status)
         if kind == MessageKind.INBOUND:

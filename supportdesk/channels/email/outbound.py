@@ -1,0 +1,270 @@
+"""Outgoing mail: outbox rows (OutboundMail), the message built from a row, and the send task's
+one service, which talks SMTP to the smarthost.
+
+A row is claimed with a conditional UPDATE before anything is sent, so two workers (or a task
+run twice) send it once. A 4xx answer or a broken connection is retried with back-off for
+days; a 5xx answer is a bounce, recorded on the row and on the contact's address.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import ssl
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import format_datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+
+from supportdesk.accounts.models import ContactEmail
+from supportdesk.channels.email import tasks as mail_tasks
+from supportdesk.channels.email.models import OutboundMail
+from supportdesk.core.clock import now
+from supportdesk.core.errors import InvalidInput
+from supportdesk.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+GIVE_UP_AFTER = timedelta(days=5)
+# While a row is being sent it is held this long; SMTP_TIMEOUT bounds each exchange.
+SENDING_LEASE = timedelta(minutes=15)
+SMTP_TIMEOUT = 60
+MAX_SUBJECT_LENGTH = 400
+MAX_REFERENCES = 20
+MAX_ERROR_LENGTH = 2000
+
+# Characters that end or fold a header line in some reader: CR and LF, but also the other
+# C0 controls, NEL and the Unicode line and paragraph separators. CPython 3.11.7 lacks the
+# fix for header folding (gh-121650), so nothing reaches a header without passing here.
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\\\"@]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_MESSAGE_ID = re.compile(r"[!-;=?-~]+@[!-;=?-Z^-~]+")  # printable ASCII, no <, >, [, ]
+
+
+def header_text(value: str, *, limit: int = MAX_SUBJECT_LENGTH) -> str:
+    """One header line's worth of text: every line break and control becomes a space."""
+    return " ".join(_LINE_BREAKS.sub(" ", value).split())[:limit]
+
+
+def checked_address(address: str) -> str:
+    """A bare addr-spec (local@domain) we may put in To and the SMTP envelope; InvalidInput
+    for anything that could carry a second recipient or a header."""
+    address = address.strip()
+    if len(address) > 254 or not _ADDRESS.fullmatch(address):
+        raise InvalidInput({"to": f"not a mail address we send to: {address!r}"})
+    return address
+
+
+def checked_message_ids(ids: Sequence[str]) -> list[str]:
+    """Message-IDs without brackets; ids that do not look like one are dropped."""
+    bare = (message_id.strip().strip("<>") for message_id in ids)
+    return [message_id for message_id in dict.fromkeys(bare) if _MESSAGE_ID.fullmatch(message_id)]
+
+
+def new_message_id() -> str:
+    return f"{uuid.uuid4().hex}@{settings.SUPPORTDESK['MAIL_DOMAIN']}"
+
+
+def subject_with_reference(subject: str, ticket: Ticket | None) -> str:
+    subject = header_text(subject)
+    if ticket is None or ticket.reference.lower() in subject.lower():
+        return subject
+    return header_text(f"[{ticket.reference}] {subject}")
+
+
+def automatic_mail_allowed(address: str, *, at: datetime | None = None) -> bool:
+    """At most MAIL_AUTO_REPLIES_PER_HOUR automatic mails to one address per hour: two
+    robots answering each other stop after a few mails."""
+    cap: int = settings.SUPPORTDESK["MAIL_AUTO_REPLIES_PER_HOUR"]
+    since = (at or now()) - timedelta(hours=1)
+    sent = (
+        OutboundMail.objects.alias(address=Lower("to_address"))
+        .filter(address=address.strip().lower(), is_automatic=True, created_at__gte=since)
+        .count()
+    )
+    return sent < cap
+
+
+def queue_mail(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    body_text: str,
+    ticket: Ticket | None = None,
+    in_reply_to: str = "",
+    references: Sequence[str] = (),
+    is_automatic: bool = False,
+    ticket_message_id: int | None = None,
+) -> OutboundMail | None:
+    """Put a mail in the outbox and enqueue its send task, in one transaction (the caller's,
+    when there is one: a rolled-back change sends nothing).
+
+    Returns None, queuing nothing, when the mail is automatic and its address has had its
+    share of automatic mail this hour."""
+    if kind not in OutboundMail.Kind.values:
+        raise InvalidInput({"kind": f"expected one of {', '.join(OutboundMail.Kind.values)}"})
+    to = checked_address(to)
+    threading_ids = checked_message_ids([*references, in_reply_to])[-MAX_REFERENCES:]
+    parent = checked_message_ids([in_reply_to])
+    at = now()
+    with transaction.atomic():
+        if is_automatic and not automatic_mail_allowed(to, at=at):
+            logger.warning("automatic mail to %s not sent: hourly cap reached", to)
+            return None
+        outbound = OutboundMail.objects.create(
+            ticket=ticket,
+            ticket_message_id=ticket_message_id,
+            kind=kind,
+            to_address=to,
+            subject=subject_with_reference(subject, ticket),
+            body_text=body_text.replace("\x00", ""),
+            message_id=new_message_id(),
+            in_reply_to=parent[0] if parent else "",
+            references=" ".join(threading_ids),
+            is_automatic=is_automatic,
+            next_attempt_at=at,
+            created_at=at,
+        )
+        mail_tasks.send_outbound_mail.enqueue(outbound_id=outbound.pk)
+    return outbound
+
+
+def build_message(outbound: OutboundMail) -> EmailMessage:
+    """The mail as it goes on the wire. Every header value passes header_text or a check:
+    a subject or an id holding a line break cannot add a header."""
+    message = EmailMessage(policy=default_policy)
+    message["From"] = checked_address(settings.SUPPORTDESK["MAIL_FROM"])
+    message["To"] = checked_address(outbound.to_address)
+    message["Subject"] = header_text(outbound.subject)
+    message["Date"] = format_datetime(outbound.created_at)
+    if not checked_message_ids([outbound.message_id]):
+        raise ValueError(f"outbound mail {outbound.pk} has a broken Message-ID")
+    message["Message-ID"] = f"<{outbound.message_id}>"
+    parent = checked_message_ids([outbound.in_reply_to])
+    if parent:
+        message["In-Reply-To"] = f"<{parent[0]}>"
+    references = checked_message_ids(outbound.references.split())
+    if references:
+        message["References"] = " ".join(f"<{message_id}>" for message_id in references)
+    if outbound.is_automatic:
+        # RFC 3834, and Microsoft's equivalent: no out-of-office or robot answers to us.
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(outbound.body_text)
+    return message
+
+
+def send_outbound(*, outbound_id: int) -> str:
+    """Send one outbox row if it is due; returns what happened, in a few words."""
+    at = now()
+    with transaction.atomic():
+        # The claim: of two runs, one updates the row, the other finds nothing to do. A row
+        # left "sending" by a killed worker may be taken again once its lease has run out.
+        claimed = OutboundMail.objects.filter(
+            pk=outbound_id,
+            status__in=[
+                OutboundMail.Status.QUEUED,
+                OutboundMail.Status.RETRYING,
+                OutboundMail.Status.SENDING,
+            ],
+            next_attempt_at__lte=at,
+        ).update(
+            status=OutboundMail.Status.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=at + SENDING_LEASE,
+        )
+    if not claimed:
+        return "skipped: not due, or sent by another run"
+    outbound = OutboundMail.objects.get(pk=outbound_id)
+    try:
+        _deliver(build_message(outbound), to=outbound.to_address)
+    except smtplib.SMTPAuthenticationError as exc:
+        # Our login is wrong, not the customer's address: retry once it is fixed.
+        return _retry(outbound, f"smarthost refused our login: {_describe(exc)}")
+    except smtplib.SMTPRecipientsRefused as exc:
+        code = min((answer[0] for answer in exc.recipients.values()), default=0)
+        return _answered(outbound, code, _describe(exc))
+    except smtplib.SMTPResponseException as exc:
+        return _answered(outbound, exc.smtp_code, _describe(exc))
+    except (OSError, smtplib.SMTPException) as exc:
+        return _retry(outbound, _describe(exc))
+    _finish(outbound, status=OutboundMail.Status.SENT, sent_at=now(), last_error="")
+    return "sent"
+
+
+def _deliver(message: EmailMessage, *, to: str) -> None:
+    config = settings.SUPPORTDESK
+    host, port = config["SMTP_RELAY"]
+    with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT) as smtp:
+        if config["SMTP_RELAY_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_RELAY_USER"]:
+            smtp.login(config["SMTP_RELAY_USER"], config["SMTP_RELAY_PASSWORD"])
+        # Bounces come back to the support address, where intake records them.
+        smtp.send_message(message, from_addr=config["MAIL_FROM"], to_addrs=[to])
+
+
+def _answered(outbound: OutboundMail, code: int, error: str) -> str:
+    if 500 <= code < 600:
+        at = now()
+        _finish(outbound, status=OutboundMail.Status.FAILED, last_error=f"bounced: {error}")
+        ContactEmail.objects.alias(lowered=Lower("address")).filter(
+            lowered=outbound.to_address.lower(), failing_since__isnull=True
+        ).update(failing_since=at)
+        logger.warning("mail %s to %s bounced: %s", outbound.pk, outbound.to_address, error)
+        return f"failed: {error}"
+    return _retry(outbound, error)
+
+
+def _retry(outbound: OutboundMail, error: str) -> str:
+    at = now()
+    doublings = min(max(outbound.attempts - 1, 0), 16)  # 2**16 minutes is past the cap
+    delay = min(FIRST_RETRY * 2**doublings, LONGEST_RETRY)
+    next_at = at + delay
+    if next_at - outbound.created_at > GIVE_UP_AFTER:
+        _finish(outbound, status=OutboundMail.Status.FAILED, last_error=f"gave up: {error}")
+        logger.warning("mail %s to %s given up: %s", outbound.pk, outbound.to_address, error)
+        return f"failed: gave up after {outbound.attempts} attempts"
+    with transaction.atomic():
+        _finish(
+            outbound,
+            status=OutboundMail.Status.RETRYING,
+            last_error=error,
+            next_attempt_at=next_at,
+        )
+        task = mail_tasks.send_outbound_mail
+        if task.get_backend().supports_defer:
+            task.using(run_after=next_at).enqueue(outbound_id=outbound.pk)
+    logger.info("mail %s to %s deferred: %s", outbound.pk, outbound.to_address, error)
+    return f"retrying at {next_at.isoformat()}: {error}"
+
+
+def _finish(outbound: OutboundMail, **fields: object) -> None:
+    # Only the run that holds the claim writes the outcome.
+    OutboundMail.objects.filter(pk=outbound.pk, status=OutboundMail.Status.SENDING).update(**fields)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error
+        detail = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        error = f"{exc.smtp_code} {detail}"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        error = "; ".join(
+            f"{address}: {code} {text.decode('utf-8', 'replace')}"
+            for address, (code, text) in exc.recipients.items()
+        )
+    else:
+        error = f"{type(exc).__name__}: {exc}"
+    return error.replace("\x00", "")[:MAX_ERROR_LENGTH]
