@@ -259,10 +259,11 @@ def _city(time_zone: str, language: str) -> str:
 
 
 def _size(size: int, decimal_mark: str) -> str:
-    if size >= 1024 * 1024:
-        text = f"{size / (1024 * 1024):.1f} MB"
-    elif size >= 1024:
-        text = f"{size / 1024:.0f} KB"
+    # Decimal units, as the limit is stated ("9 MB"): a 9.2 MB file must not read "8.8 MB".
+    if size >= 1_000_000:
+        text = f"{size / 1_000_000:.1f} MB"
+    elif size >= 1000:
+        text = f"{size / 1000:.0f} KB"
     else:
         text = f"{size} B"
     return text.replace(".", decimal_mark)

@@ -313,7 +313,7 @@ def test_an_acknowledgement_lists_removed_attachments_and_the_plan_notice(
         Attachment.objects.create(
             message=ticket.messages.get(),
             filename="capture.mp4",
-            size=12 * 1024 * 1024,
+            size=12_000_000,
             sha256="0" * 64,
             removed_reason="larger than 9 MB",
         )
