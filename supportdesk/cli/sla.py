@@ -73,6 +73,7 @@ def sweep_every(every: float, *, batch: int) -> int:
     sweep, like one that goes down later."""
     from django.db import DatabaseError, close_old_connections
 
+    from supportdesk.channels.email.outbound import requeue_stalled_outbound
     from supportdesk.tickets.services.escalation import sweep_deadlines
 
     def sweep() -> None:
@@ -81,6 +82,8 @@ def sweep_every(every: float, *, batch: int) -> int:
         close_old_connections()
         try:
             count = sweep_deadlines(batch=batch)
+            # The same scheduler keeps the outbox moving: mail whose send task was lost.
+            requeued = requeue_stalled_outbound(batch=batch)
         except DatabaseError as exc:
             # Expected during an outage: one line per sweep rather than a traceback.
             log.error(
@@ -91,6 +94,8 @@ def sweep_every(every: float, *, batch: int) -> int:
             )
             return
         log.log(logging.INFO if count else logging.DEBUG, "looked at %s", _deadlines(count))
+        if requeued:
+            log.info("enqueued %d stalled outgoing mails again", requeued)
 
     log.info("sweeping service-level deadlines every %g s, at most %d at a time", every, batch)
     Repeater(sweep, every=every, log=log).run()

@@ -268,3 +268,32 @@ def _describe(exc: Exception) -> str:
     else:
         error = f"{type(exc).__name__}: {exc}"
     return error.replace("\x00", "")[:MAX_ERROR_LENGTH]
+
+
+# How late a due row may be before we assume its send task was lost (a worker killed, a
+# task row pruned) and enqueue it again. Sending claims the row, so a spare task is harmless.
+STALLED_AFTER = timedelta(minutes=5)
+
+
+def requeue_stalled_outbound(*, batch: int = 500) -> int:
+    """Enqueue again the outbox rows that are overdue, including rows left "sending" by a
+    killed worker once their lease has run out. Returns how many were enqueued."""
+    at = now()
+    stalled = list(
+        OutboundMail.objects.filter(
+            status__in=[
+                OutboundMail.Status.QUEUED,
+                OutboundMail.Status.RETRYING,
+                OutboundMail.Status.SENDING,
+            ],
+            next_attempt_at__lte=at - STALLED_AFTER,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for outbound_id in stalled:
+        with transaction.atomic():
+            # Due now, so the next sweep does not enqueue it again before the worker runs.
+            OutboundMail.objects.filter(pk=outbound_id).update(next_attempt_at=at)
+            mail_tasks.send_outbound_mail.enqueue(outbound_id=outbound_id)
+    return len(stalled)

@@ -381,3 +381,31 @@ def test_a_technician_reply_is_mailed_once_threaded_on_the_last_customer_mail(
 def test_only_a_technician_answer_is_mailed_as_a_reply(ticket):
     with pytest.raises(InvalidInput):
         send_reply_mail(message=ticket.messages.get())
+
+
+def test_a_mail_whose_send_task_was_lost_is_enqueued_again_once(customer, team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from supportdesk.channels.email.outbound import requeue_stalled_outbound
+
+    ticket = make_ticket(requester=customer, team=team)
+    outbound = queue_mail(
+        ticket=ticket,
+        kind=OutboundMail.Kind.NOTICE,
+        to="dev@customer.example",
+        subject="Notice",
+        body_text="Hello",
+    )
+    assert outbound is not None
+    DBTaskResult.objects.filter(task_path__endswith="send_outbound_mail").delete()
+    OutboundMail.objects.filter(pk=outbound.pk).update(
+        status=OutboundMail.Status.SENDING, next_attempt_at=timezone.now() - timedelta(minutes=20)
+    )
+
+    assert requeue_stalled_outbound() == 1
+    assert requeue_stalled_outbound() == 0
+    tasks = DBTaskResult.objects.filter(task_path__endswith="send_outbound_mail")
+    assert [t.args_kwargs["kwargs"]["outbound_id"] for t in tasks] == [outbound.pk]
