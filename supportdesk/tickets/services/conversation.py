@@ -102,7 +102,7 @@ def reply_to_ticket(
             # agreed beforehand. Our own files go out as they are.
             size_limit=(
                 attachment_limit(plan=ticket.plan, contact=actor, ticket=ticket, at=at)
-                if isinstance(actor, Contact)
+                if attachments and isinstance(actor, Contact)
                 else None
             ),
         )

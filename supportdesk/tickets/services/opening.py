@@ -116,7 +116,12 @@ def open_ticket(
             body_html=body_html,
             attachments=attachments,
             at=at,
-            size_limit=attachment_limit(plan=coverage.plan, contact=requester, ticket=None, at=at),
+            # Looked up only when there is a file to check: most requests carry none.
+            size_limit=(
+                attachment_limit(plan=coverage.plan, contact=requester, ticket=None, at=at)
+                if attachments
+                else None
+            ),
         )
         service_levels.on_ticket_opened(ticket)
         ticket.save(update_fields=["message_count", "due_at", "breach_at"])
