@@ -58,25 +58,17 @@ def find_thread(parsed: ParsedMail) -> ThreadMatch | None:
             return ThreadMatch(ticket=_final(ticket), via="subject", reference=ticket.reference)
     ids = [parsed.in_reply_to, *reversed(parsed.references)]
     ids = [message_id for message_id in dict.fromkeys(ids) if message_id][:MAX_THREADING_IDS]
-    if ids:
-        earlier = (
-            InboundMail.objects.filter(header_message_id__in=ids, ticket__isnull=False)
-            .select_related("ticket")
-            .order_by("-id")
-            .first()
-        )
-        if earlier is not None and earlier.ticket is not None:
-            ticket = earlier.ticket
-            return ThreadMatch(ticket=_final(ticket), via="message-id", reference=ticket.reference)
-        # The customer's client answers the mail we sent (acknowledgement, a reply).
-        ours = (
-            OutboundMail.objects.filter(message_id__in=ids, ticket__isnull=False)
-            .select_related("ticket")
-            .order_by("-id")
-            .first()
-        )
-        if ours is not None and ours.ticket is not None:
-            ticket = ours.ticket
+    if not ids:
+        return None
+    # A mail the customer sent us before, then one we sent (acknowledgement, a reply): the
+    # second query runs only when the first finds nothing.
+    for earlier in (
+        InboundMail.objects.filter(header_message_id__in=ids, ticket__isnull=False),
+        OutboundMail.objects.filter(message_id__in=ids, ticket__isnull=False),
+    ):
+        found = earlier.select_related("ticket").order_by("-id").first()
+        if found is not None and found.ticket is not None:
+            ticket = found.ticket
             return ThreadMatch(ticket=_final(ticket), via="message-id", reference=ticket.reference)
     return None
 
