@@ -124,10 +124,6 @@ class Ticket(models.Model):
     def reference(self) -> str:
         return format_reference(self.number)
 
-    @property
-    def is_unresolved(self) -> bool:
-        return self.status in UNRESOLVED_STATUSES
-
 
 class TicketNumberSequence(models.Model):
     """One row holding the last ticket number handed out (see references.allocate_numbers)."""
