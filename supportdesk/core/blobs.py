@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.db import connection
 
@@ -45,6 +45,30 @@ def store_blob(data: bytes) -> Blob:
     blob = Blob(id=row[0], sha256=digest, size=len(data), content=path, created_at=created_at)
     blob._state.adding = False
     blob._state.db = connection.alias
+    return blob
+
+
+def store_blob_from_file(content: File, *, sha256: str | None = None) -> Blob:
+    """Store a file's bytes once without holding them in memory: read in chunks to hash
+    (skipped when the caller hashed the bytes as they arrived and passes `sha256`), then
+    saved through the storage, which moves a temporary upload into place on the same file
+    system instead of copying it. Storing the same bytes again returns the existing blob."""
+    if sha256 is None:
+        digest = hashlib.sha256()
+        for chunk in content.chunks():
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+    size = content.size
+    path = blob_path(sha256)
+    storage = Blob._meta.get_field("content").storage
+    # As in store_blob: the file before the row, flushed to disk before the row commits.
+    if not storage.exists(path):
+        content.seek(0)
+        saved = storage.save(path, content)
+        _flush_to_disk(storage, saved)
+    blob, _created = Blob.objects.get_or_create(
+        sha256=sha256, defaults={"size": size, "content": path}
+    )
     return blob
 
 
