@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "supportdesk.plans",
     "supportdesk.tickets",
     "supportdesk.channels.email",
+    "supportdesk.portal",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +118,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = env_path("SUPPORTDESK_MEDIA_ROOT", DATA_DIR / "media")
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (and every file sent through an upload link) are
+# written here while they arrive. On the file system of MEDIA_ROOT, storing one is a rename;
+# a /tmp in RAM (tmpfs) would hold a 2 GB upload in memory. Default: the system's.
+FILE_UPLOAD_TEMP_DIR = env_optional_path("SUPPORTDESK_UPLOAD_TEMP_DIR")
+if FILE_UPLOAD_TEMP_DIR is not None and not FILE_UPLOAD_TEMP_DIR.is_dir():
+    raise SettingError("SUPPORTDESK_UPLOAD_TEMP_DIR", f"{FILE_UPLOAD_TEMP_DIR} is not a directory")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -164,6 +171,9 @@ SUPPORTDESK: dict[str, Any] = {
     "SMTP_RELAY_STARTTLS": env_bool("SUPPORTDESK_SMTP_RELAY_STARTTLS", False),
     # Automatic mail (acknowledgements) to one address per hour, at most: stops mail loops.
     "MAIL_AUTO_REPLIES_PER_HOUR": env_int("SUPPORTDESK_MAIL_AUTO_REPLIES_PER_HOUR", 5, minimum=0),
+    # Files one upload link takes before the customer must ask for a new one: each is up to
+    # the agreement's cap, so this bounds what one link can put on disk.
+    "UPLOAD_LINK_MAX_FILES": env_int("SUPPORTDESK_UPLOAD_LINK_MAX_FILES", 20, minimum=1),
 }
 
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:

@@ -82,3 +82,6 @@ class EventKind(models.TextChoices):
     TIME_RECORDED = "time_recorded", "Time recorded"
     SLA_WARNING = "sla_warning", "Service-level warning"
     SLA_BREACHED = "sla_breached", "Service level breached, escalated"
+    UPLOAD_LINK_ISSUED = "upload_link_issued", "Upload link issued"
+    UPLOAD_LINK_REVOKED = "upload_link_revoked", "Upload link revoked"
+    FILE_UPLOADED = "file_uploaded", "File uploaded through a link"

@@ -311,6 +311,48 @@ class AttachmentAgreement(models.Model):
         return f"up to {self.max_bytes} bytes until {self.expires_at:%Y-%m-%d}"
 
 
+class UploadLink(models.Model):
+    """A link through which the customer sends us files that mail cannot carry, under an
+    attachment agreement: valid while the agreement is in force, up to its size cap.
+
+    Only the SHA-256 of the token is kept. The token itself appears once, in the message
+    that carries the link to the customer; this table (its admin list, a copy of it) never
+    holds a working link, and a link is found by an indexed equality on the digest, which
+    leaks nothing through timing. Unlike a signed token, each link can be revoked on its
+    own and its use counted, and it does not depend on SECRET_KEY (rotating the key does
+    not break the links customers hold)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="upload_links")
+    agreement = models.ForeignKey(
+        AttachmentAgreement, on_delete=models.CASCADE, related_name="upload_links"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        Technician,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system issued it (an acknowledgement).",
+    )
+    created_at = models.DateTimeField()
+    upload_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"upload link {self.pk} for ticket {self.ticket_id}"
+
+    @property
+    def max_bytes(self) -> int:
+        return self.agreement.max_bytes
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.agreement.expires_at
+
+
 class TimeEntry(models.Model):
     """Time a technician spent on a ticket or a call; for Direct Assistance it is taken from
     the subscription's prepaid credits."""

@@ -3,19 +3,13 @@ removed unless a technician agreed beforehand."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Max, Q
 
-from supportdesk.accounts.actors import Actor
-from supportdesk.accounts.models import Contact, Organization, Technician
-from supportdesk.core.clock import now
-from supportdesk.core.errors import InvalidInput, PermissionDenied
+from supportdesk.accounts.models import Contact
 from supportdesk.plans.models import Plan
 from supportdesk.tickets.models import AttachmentAgreement, Ticket
-from supportdesk.tickets.services.common import require_can_view
-
-MAX_AGREEMENT_DAYS = 366
 
 
 def attachment_limit(
@@ -36,38 +30,15 @@ def attachment_limit(
     return max(plan.attachment_limit_bytes, agreed or 0)
 
 
-def grant_attachment_agreement(
-    *,
-    actor: Actor,
-    max_bytes: int,
-    days: int,
-    ticket: Ticket | None = None,
-    organization: Organization | None = None,
-    contact: Contact | None = None,
-    reason: str = "",
-) -> AttachmentAgreement:
-    """A technician agrees to receive larger files, for one ticket or one customer."""
-    if not isinstance(actor, Technician) or not actor.is_active:
-        raise PermissionDenied("Only technicians grant attachment agreements")
-    if ticket is not None:
-        require_can_view(actor, ticket)
-    problems: dict[str, str] = {}
-    if [ticket, organization, contact].count(None) != 2:
-        problems["covers"] = "name exactly one of ticket, organization or contact"
-    if max_bytes < 1:
-        problems["max_bytes"] = "must be positive"
-    if not 1 <= days <= MAX_AGREEMENT_DAYS:
-        problems["days"] = f"between 1 and {MAX_AGREEMENT_DAYS}"
-    if problems:
-        raise InvalidInput(problems)
-    at = now()
-    return AttachmentAgreement.objects.create(
-        ticket=ticket,
-        organization=organization,
-        contact=contact,
-        max_bytes=max_bytes,
-        expires_at=at + timedelta(days=days),
-        granted_by=actor,
-        reason=" ".join(reason.split())[:200],
-        created_at=at,
+def agreement_covering(ticket: Ticket, *, at: datetime) -> AttachmentAgreement | None:
+    """The agreement in force for the ticket, its requester or their organization with the
+    largest cap (the one attachment_limit applies to the requester's files)."""
+    requester = ticket.requester
+    covers = Q(ticket=ticket) | Q(contact_id=requester.pk)
+    if requester.organization_id is not None:
+        covers |= Q(organization_id=requester.organization_id)
+    return (
+        AttachmentAgreement.objects.filter(covers, expires_at__gt=at)
+        .order_by("-max_bytes", "-expires_at", "-id")
+        .first()
     )

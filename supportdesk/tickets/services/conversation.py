@@ -25,7 +25,7 @@ from supportdesk.tickets.services.common import (
     require_staff,
     require_transition,
 )
-from supportdesk.tickets.services.messages import NewAttachment, add_message
+from supportdesk.tickets.services.messages import NewAttachment, StoredAttachment, add_message
 from supportdesk.tickets.services.status import apply_status
 
 # After a customer writes, the ticket needs us again.
@@ -39,7 +39,7 @@ def reply_to_ticket(
     body_text: str,
     body_html: str = "",
     channel: str | None = None,
-    attachments: Sequence[NewAttachment] = (),
+    attachments: Sequence[NewAttachment | StoredAttachment] = (),
     status_after: str | None = None,
 ) -> Message:
     """A technician's answer (outbound) or a customer's reply (inbound).

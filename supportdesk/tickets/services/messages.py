@@ -13,6 +13,7 @@ import nh3
 from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact, Technician
 from supportdesk.core.blobs import store_blob
+from supportdesk.core.models import Blob
 from supportdesk.tickets.models import Attachment, Message, Ticket
 from supportdesk.tickets.services.common import without_nul
 
@@ -21,6 +22,16 @@ from supportdesk.tickets.services.common import without_nul
 class NewAttachment:
     filename: str
     content: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """A file already in blob storage (too large to pass around as bytes) and already
+    admitted by whoever stored it: an upload link checks its agreement's cap first."""
+
+    filename: str
+    blob: Blob
     content_type: str = "application/octet-stream"
 
 
@@ -59,7 +70,7 @@ def add_message(
     author: Actor,
     body_text: str,
     body_html: str,
-    attachments: Sequence[NewAttachment],
+    attachments: Sequence[NewAttachment | StoredAttachment],
     at: datetime,
     size_limit: int | None = None,
 ) -> Message:
@@ -76,6 +87,16 @@ def add_message(
         created_at=at,
     )
     for item in attachments:
+        if isinstance(item, StoredAttachment):
+            Attachment.objects.create(
+                message=message,
+                blob=item.blob,
+                filename=safe_filename(item.filename),
+                content_type=without_nul(item.content_type)[:100] or "application/octet-stream",
+                size=item.blob.size,
+                sha256=item.blob.sha256,
+            )
+            continue
         size = len(item.content)
         too_large = size_limit is not None and size > size_limit
         Attachment.objects.create(
