@@ -16,6 +16,7 @@ from supportdesk.plans.models import PlanNotice
 from supportdesk.tickets.choices import MessageKind
 from supportdesk.tickets.models import Attachment, Message, Ticket
 from supportdesk.tickets.selectors import answer_promise
+from supportdesk.tickets.services.uploads import invite_uploads_for_new_request
 
 
 @dataclass(frozen=True)
@@ -174,13 +175,17 @@ def acknowledgement_text(ticket: Ticket) -> tuple[str, str]:
     if ticket.plan_notice:
         paragraphs.append(texts.notices.get(ticket.plan_notice, ticket.get_plan_notice_display()))
     removed = _removed_attachments(ticket)
+    # An agreement for the customer: a link for this request's files that mail cannot carry.
+    upload = invite_uploads_for_new_request(ticket)
     if removed:
         listing = "\n".join(
             f"- {outbound.header_text(item.filename, limit=255)} "
             f"({_size(item.size, texts.decimal_mark)})"
             for item in removed
         )
-        paragraphs.append(f"{texts.removed}\n{listing}\n\n{texts.removed_how}")
+        paragraphs.append(f"{texts.removed}\n{listing}\n\n{upload or texts.removed_how}")
+    elif upload:
+        paragraphs.append(upload)
     paragraphs.append(texts.request_tool.format(site_url=settings.SITE_URL))
     paragraphs.append(texts.signature)
     subject = texts.subject.format(subject=ticket.subject)
