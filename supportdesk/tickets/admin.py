@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from supportdesk.accounts.actors import SystemActor
+from supportdesk.core.errors import DomainError
 from supportdesk.tickets.models import (
     Attachment,
     AttachmentAgreement,
@@ -16,8 +19,10 @@ from supportdesk.tickets.models import (
     Tag,
     Ticket,
     TicketEvent,
+    UploadLink,
 )
 from supportdesk.tickets.references import parse_reference
+from supportdesk.tickets.services import revoke_upload_link
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -116,3 +121,54 @@ class AttachmentAdmin(admin.ModelAdmin):
 class AttachmentAgreementAdmin(admin.ModelAdmin):
     list_display = ["__str__", "ticket", "organization", "contact", "granted_by", "created_at"]
     raw_id_fields = ["ticket", "organization", "contact", "granted_by"]
+
+
+@admin.register(UploadLink)
+class UploadLinkAdmin(admin.ModelAdmin):
+    """Links are issued by the services (a grant, an acknowledgement) and only the digest
+    of their token is kept: technicians see them here and may revoke them."""
+
+    list_display = [
+        "id",
+        "ticket",
+        "max_bytes",
+        "expires_at",
+        "issued_by",
+        "created_at",
+        "upload_count",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_select_related = ["ticket", "agreement", "issued_by"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    raw_id_fields = ["ticket", "agreement"]
+    readonly_fields = [f.name for f in UploadLink._meta.fields if f.name != "token_sha256"] + [
+        "max_bytes",
+        "expires_at",
+    ]
+    exclude = ["token_sha256"]
+    ordering = ["-id"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected upload links", permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[UploadLink]) -> None:
+        technician = getattr(request.user, "technician", None)
+        actor = technician or SystemActor(name=f"admin {request.user.get_username()}")
+        revoked = 0
+        for link in queryset.select_related("ticket"):
+            try:
+                revoke_upload_link(actor=actor, link=link)
+            except DomainError as error:
+                self.message_user(request, f"Link {link.pk}: {error}", messages.ERROR)
+            else:
+                revoked += 1
+        self.message_user(request, f"{revoked} upload link(s) revoked.", messages.SUCCESS)
