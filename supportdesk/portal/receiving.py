@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 
 from supportdesk.tickets.services import IncomingUpload
@@ -14,11 +14,13 @@ from supportdesk.tickets.services import IncomingUpload
 FILE_FIELD = "file"
 
 
-class CappedHashingUploadHandler(TemporaryFileUploadHandler):
-    """Streams each file into a temporary file (never into memory, whatever its size),
-    hashing it on the way so that storing it needs no second read. A file that passes
-    `max_bytes` is dropped at that point: the rest of it is read and thrown away, so the
-    customer still gets a page saying why rather than a broken connection."""
+class CappedHashingUploadHandler(FileUploadHandler):
+    """Streams the first file of the `file` field into a temporary file (never into
+    memory, whatever its size), hashing it on the way so that storing it needs no second
+    read. Past `max_bytes` the file is dropped and the rest of it read and thrown away, so
+    the customer still gets a page saying why rather than a broken connection. Any other
+    file in the request is read and thrown away too: a request puts at most one file, of
+    at most the cap, on disk."""
 
     chunk_size = 256 * 1024
 
@@ -27,12 +29,21 @@ class CappedHashingUploadHandler(TemporaryFileUploadHandler):
         self.max_bytes = max_bytes
         self.received: list[tuple[str, IncomingUpload]] = []
         self._digest = hashlib.sha256()
+        self._keeping: TemporaryUploadedFile | None = None
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self._digest = hashlib.sha256()
+        if self.field_name == FILE_FIELD and self.upload_in(FILE_FIELD) is None:
+            self._keeping = TemporaryUploadedFile(
+                self.file_name or "upload", self.content_type, 0, self.charset
+            )
+        else:
+            self._keeping = None
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if self._keeping is None:
+            return None  # dropped
         end = start + len(raw_data)
         if end > self.max_bytes:
             self.received.append(
@@ -41,13 +52,18 @@ class CappedHashingUploadHandler(TemporaryFileUploadHandler):
                     IncomingUpload(filename=self.file_name or "", file=None, size=end),
                 )
             )
-            raise SkipFile
+            self._drop()
+            return None
         self._digest.update(raw_data)
-        self.file.write(raw_data)
+        self._keeping.write(raw_data)
         return None
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
-        uploaded = super().file_complete(file_size)
+        if self._keeping is None:
+            return None
+        uploaded, self._keeping = self._keeping, None
+        uploaded.seek(0)
+        uploaded.size = file_size
         self.received.append(
             (
                 self.field_name,
@@ -61,6 +77,14 @@ class CappedHashingUploadHandler(TemporaryFileUploadHandler):
             )
         )
         return uploaded
+
+    def upload_interrupted(self) -> None:
+        self._drop()
+
+    def _drop(self) -> None:
+        if self._keeping is not None:
+            self._keeping.close()  # a temporary file: closing deletes it
+            self._keeping = None
 
     def upload_in(self, field_name: str) -> IncomingUpload | None:
         """The first file sent in `field_name`, kept or dropped; None if none was sent."""

@@ -112,6 +112,32 @@ def test_a_file_over_the_cap_is_refused_with_the_cap_named(client, technician, t
     assert not Attachment.objects.filter(filename="video.mp4").exists()
 
 
+def test_a_file_over_the_cap_leaves_nothing_on_disk(client, technician, ticket, settings, tmp_path):
+    issued = link_for(technician, ticket, max_bytes=1 * MB)
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    (tmp_path / "media").mkdir(exist_ok=True)
+    before = set(tmp_path.iterdir())
+
+    send(client, page(issued), b"x" * (3 * MB), "video.mp4")
+
+    assert set(tmp_path.iterdir()) == before
+    assert not any((tmp_path / "media").rglob("*"))
+
+
+def test_one_request_keeps_one_file(client, issued, ticket, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    files = [SimpleUploadedFile("first.log", b"first"), SimpleUploadedFile("second.log", b"2")]
+
+    response = client.post(page(issued), {"file": files, "other": SimpleUploadedFile("o", b"o")})
+
+    assert response.status_code == 200
+    names = set(
+        Attachment.objects.filter(message__ticket=ticket).values_list("filename", flat=True)
+    )
+    assert names == {"first.log"}
+    assert [path.name for path in tmp_path.iterdir()] == ["media"]  # no temporary file left
+
+
 def test_an_empty_file_is_refused(client, issued):
     response = send(client, page(issued), b"", "empty.log")
 

@@ -11,6 +11,7 @@ from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact, Organization, Technician
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, PermissionDenied
+from supportdesk.tickets.choices import Status
 from supportdesk.tickets.models import AttachmentAgreement, Ticket
 from supportdesk.tickets.services.common import require_can_view
 from supportdesk.tickets.services.uploads import send_upload_link
@@ -59,6 +60,7 @@ def grant_attachment_agreement(
             reason=" ".join(reason.split())[:200],
             created_at=at,
         )
-        if ticket is not None and send_link and ticket.merged_into_id is None:
+        # A closed or merged ticket takes no files: no link to send.
+        if send_link and ticket is not None and ticket.status != Status.CLOSED:
             send_upload_link(actor=actor, ticket=ticket)
     return agreement
