@@ -23,12 +23,12 @@ from supportdesk.portal.texts import NOT_FOUND, texts_for
 from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.models import Attachment, Message, UploadLink
 from supportdesk.tickets.services import UploadRefusal, UploadRefused, accept_upload
-from supportdesk.tickets.services.messages import format_size
 from supportdesk.tickets.services.uploads import (
     check_upload_link,
     customer_time_zone,
     find_upload_link,
     format_expiry,
+    readable_size,
 )
 
 REFUSAL_STATUS = {
@@ -94,6 +94,15 @@ def upload_api(request: HttpRequest, token: str) -> JsonResponse:
         return JsonResponse({"error": "not_found", "message": "No such upload link"}, status=404)
     if request.method == "GET":
         return JsonResponse(_link_facts(link))
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # WSGI gives Django no body without a Content-Length: say so rather than "no file".
+        return JsonResponse(
+            {
+                "error": "length_required",
+                "message": "send the file with a known size (curl -F file=@FILE, not from a pipe)",
+            },
+            status=411,
+        )
     handler = receive_upload(request, max_bytes=link.max_bytes)
     try:
         message = accept_upload(
@@ -129,7 +138,7 @@ def _page(
     zone_name = customer_time_zone(ticket)
     facts: dict[str, Any] = {
         "reference": ticket.reference,
-        "cap": format_size(link.max_bytes).replace(".", texts.decimal_mark),
+        "cap": readable_size(link.max_bytes, texts.decimal_mark),
         "expiry": format_expiry(link.expires_at, zone_name, ticket.language),
         "zone": zone_name.rsplit("/", 1)[-1].replace("_", " "),
         "count": link.upload_count,
@@ -139,7 +148,7 @@ def _page(
         facts["filename"] = sent.filename
     if received is not None:
         facts["filename"] = received.filename
-        facts["size"] = format_size(received.size).replace(".", texts.decimal_mark)
+        facts["size"] = readable_size(received.size, texts.decimal_mark)
     # The form stays when the file was the problem, not the link.
     link_usable = refused is None or refused.reason in (
         UploadRefusal.NO_FILE,

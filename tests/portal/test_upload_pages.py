@@ -311,3 +311,11 @@ def test_a_30_mb_upload_streams_through_a_temporary_file_in_bounded_memory(
     assert list(incoming.iterdir()) == []
     with attachment.blob.content.open("rb") as stored:
         assert hashlib.file_digest(stored, "sha256").hexdigest() == digest.hexdigest()
+
+
+def test_a_body_without_a_length_is_refused_with_the_reason(client, issued):
+    # curl reading from a pipe sends a chunked body, which WSGI does not hand to Django.
+    response = client.post(api(issued), {}, headers={"Transfer-Encoding": "chunked"})
+
+    assert response.status_code == 411
+    assert "known size" in response.json()["message"]

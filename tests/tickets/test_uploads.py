@@ -29,7 +29,7 @@ from supportdesk.tickets.services import (
     merge_tickets,
     revoke_upload_link,
 )
-from supportdesk.tickets.services.uploads import find_upload_link
+from supportdesk.tickets.services.uploads import find_upload_link, readable_size
 from tests.factories import make_ticket
 from tests.tickets.helpers import events_of, force_status, reload
 
@@ -288,3 +288,17 @@ def test_the_same_bytes_uploaded_twice_are_stored_once(issued):
     second = upload(issued, b"same bytes").attachments.get()
 
     assert first.blob_id == second.blob_id
+
+
+@pytest.mark.parametrize(
+    ("size", "mark", "text"),
+    [
+        (50_000_000, ".", "50 MB"),
+        (2_500_000, ",", "2,5 MB"),
+        (3_000_000_000, ".", "3 GB"),
+        (1_234_567, ".", "1.2 MB"),
+        (999, ".", "999 bytes"),
+    ],
+)
+def test_sizes_read_in_decimal_units_to_one_decimal(size, mark, text):
+    assert readable_size(size, mark) == text

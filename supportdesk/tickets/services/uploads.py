@@ -38,12 +38,7 @@ from supportdesk.tickets.services.common import (
     require_staff,
 )
 from supportdesk.tickets.services.conversation import reply_to_ticket
-from supportdesk.tickets.services.messages import (
-    StoredAttachment,
-    add_message,
-    format_size,
-    safe_filename,
-)
+from supportdesk.tickets.services.messages import StoredAttachment, add_message, safe_filename
 
 TOKEN_BYTES = 32  # 256 bits: guessing a link is hopeless, so a wrong token is a plain 404
 UPLOAD_CHANNELS = (Channel.PORTAL, Channel.API)
@@ -216,7 +211,7 @@ def upload_invitation(issued: IssuedUploadLink, *, ticket: Ticket) -> str:
     texts = INVITATIONS.get(ticket.language, INVITATIONS[Language.ENGLISH])
     zone_name = customer_time_zone(ticket)
     invitation = texts.invitation.format(
-        cap=format_size(issued.link.max_bytes).replace(".", texts.decimal_mark),
+        cap=readable_size(issued.link.max_bytes, texts.decimal_mark),
         expiry=format_expiry(issued.link.expires_at, zone_name, ticket.language),
         zone=zone_name.rsplit("/", 1)[-1].replace("_", " "),
         url=issued.url,
@@ -295,7 +290,7 @@ def accept_upload(
             ticket=ticket,
             body_text=(
                 f"File sent through the upload link: {filename} "
-                f"({format_size(blob.size)}, SHA-256 {blob.sha256})"
+                f"({readable_size(blob.size)}, SHA-256 {blob.sha256})"
             ),
             channel=channel if channel in UPLOAD_CHANNELS else Channel.PORTAL,
             attachments=[
@@ -329,7 +324,7 @@ def check_upload_size(link: UploadLink, upload: IncomingUpload | None) -> None:
         raise UploadRefused(
             UploadRefusal.TOO_LARGE,
             link,
-            f"{upload.filename} is larger than {format_size(link.max_bytes)}, "
+            f"{upload.filename} is larger than {readable_size(link.max_bytes)}, "
             "the most this link accepts",
         )
     if upload.size == 0:
@@ -377,6 +372,15 @@ def customer_time_zone(ticket: Ticket) -> str:
     if ticket.plan is not None:
         return ticket.plan.calendar.time_zone
     return str(settings.TIME_ZONE)
+
+
+def readable_size(size: int, decimal_mark: str = ".") -> str:
+    """Decimal units, as the 9 MB rule is stated, to one decimal: "50 MB", "1.2 GB"."""
+    for unit, factor in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= factor:
+            number = f"{size / factor:.1f}".removesuffix(".0")
+            return f"{number} {unit}".replace(".", decimal_mark)
+    return f"{size} bytes"
 
 
 def format_expiry(at: datetime, zone_name: str, language: str) -> str:
