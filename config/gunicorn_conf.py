@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from config.env import env_bool, env_choice
+from config.env import env_bool, env_choice, env_int
 
 wsgi_app = "config.wsgi:application"
 worker_class = "sync"
@@ -27,7 +27,9 @@ proc_name = "supportdesk-web"
 preload_app = True
 
 # A request slower than this is stuck (a lock, a lost connection): the worker is replaced.
-timeout = 30
+# A file sent through an upload link is one request: a worker takes it in at 80-120 MB/s on
+# 2 cores (bench/uploads.py), so 30 s carries 2 to 3 GB from a buffering proxy.
+timeout = env_int("SUPPORTDESK_WEB_TIMEOUT", 30, minimum=1)
 # On SIGTERM a worker finishes the request it is serving; the supervisor waits 15 s.
 graceful_timeout = 10
 # Recycling workers now and then bounds the damage of a slow leak in any library.

@@ -562,6 +562,7 @@ def clean_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         ("SUPPORTDESK_WEB_WORKERS", "many", ["run"]),
         ("SUPPORTDESK_WEB_WORKERS", "0", ["web"]),
         ("SUPPORTDESK_WEB_ACCESS_LOG", "perhaps", ["web"]),
+        ("SUPPORTDESK_WEB_TIMEOUT", "forever", ["web"]),
         ("SUPPORTDESK_DEBUG", "maybe", ["check"]),
     ],
 )
