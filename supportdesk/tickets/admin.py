@@ -22,7 +22,7 @@ from supportdesk.tickets.models import (
     UploadLink,
 )
 from supportdesk.tickets.references import parse_reference
-from supportdesk.tickets.services import revoke_upload_link
+from supportdesk.tickets.services import revoke_upload_link, send_upload_link
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -121,6 +121,42 @@ class AttachmentAdmin(admin.ModelAdmin):
 class AttachmentAgreementAdmin(admin.ModelAdmin):
     list_display = ["__str__", "ticket", "organization", "contact", "granted_by", "created_at"]
     raw_id_fields = ["ticket", "organization", "contact", "granted_by"]
+    actions = ["send_link"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and obj.ticket_id is not None:
+            # As grant_attachment_agreement does: an agreement for a ticket sends its link.
+            self._send_links(request, [obj])
+
+    @admin.action(description="Send the customer an upload link", permissions=["view"])
+    def send_link(self, request: HttpRequest, queryset: QuerySet[AttachmentAgreement]) -> None:
+        self._send_links(request, list(queryset.select_related("ticket")))
+
+    def _send_links(self, request: HttpRequest, agreements: list[AttachmentAgreement]) -> None:
+        technician = getattr(request.user, "technician", None)
+        if technician is None:
+            self.message_user(
+                request, "No upload link sent: only technicians send them.", messages.WARNING
+            )
+            return
+        for agreement in agreements:
+            if agreement.ticket is None:
+                self.message_user(
+                    request,
+                    f"{agreement}: covers a customer, not a ticket; its link goes in the "
+                    "acknowledgement of each new request.",
+                    messages.WARNING,
+                )
+                continue
+            try:
+                send_upload_link(actor=technician, ticket=agreement.ticket)
+            except DomainError as error:
+                self.message_user(request, f"{agreement.ticket.reference}: {error}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"Upload link sent for {agreement.ticket.reference}.", messages.SUCCESS
+                )
 
 
 @admin.register(UploadLink)
