@@ -65,7 +65,9 @@ class UploadRefused(DomainError):
 
 @dataclass(frozen=True)
 class IssuedUploadLink:
-    """A new link with its token: the only moment the token is known in clear."""
+    """A new link with its token: the only moment the token is known in clear. The URLs
+    are found by name in config/urls.py: the pages live in portal/, which the core does
+    not import."""
 
     link: UploadLink
     token: str
