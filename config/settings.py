@@ -10,11 +10,13 @@ from config.env import (
     SettingError,
     env_bool,
     env_choice,
+    env_choices,
     env_database,
     env_host_port,
     env_int,
     env_list,
     env_mail_addresses,
+    env_mail_senders,
     env_optional_path,
     env_path,
     env_str,
@@ -164,6 +166,17 @@ SUPPORTDESK: dict[str, Any] = {
     "SMTP_RELAY_STARTTLS": env_bool("SUPPORTDESK_SMTP_RELAY_STARTTLS", False),
     # Automatic mail (acknowledgements) to one address per hour, at most: stops mail loops.
     "MAIL_AUTO_REPLIES_PER_HOUR": env_int("SUPPORTDESK_MAIL_AUTO_REPLIES_PER_HOUR", 5, minimum=0),
+    # Sender authenticity. Authentication-Results headers are read only from these
+    # authserv-ids (the receiving MTA's own, e.g. mx.example.com): anyone can write that
+    # header, so the MTA must also remove copies carrying its id from incoming mail
+    # (RFC 8601 section 5). Empty: no header is trusted.
+    "MAIL_TRUSTED_AUTHSERV_IDS": [
+        item.lower() for item in env_list("SUPPORTDESK_MAIL_TRUSTED_AUTHSERV_IDS", [])
+    ],
+    # Checks made here, with DNS lookups, when no trusted header gives a result: dkim, spf.
+    "MAIL_VERIFY": env_choices("SUPPORTDESK_MAIL_VERIFY", [], ["dkim", "spf"]),
+    # Fax-to-email gateways (sender addresses or domains): their mail becomes fax messages.
+    "FAX_GATEWAYS": env_mail_senders("SUPPORTDESK_FAX_GATEWAYS", []),
 }
 
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:
