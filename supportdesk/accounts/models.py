@@ -25,6 +25,25 @@ class Organization(models.Model):
         return self.name
 
 
+class OrganizationMailDomain(models.Model):
+    """A mail domain of an organization: its senders are colleagues, whose replies are
+    accepted on the organization's tickets (and who become its contacts when they write)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="mail_domains"
+    )
+    domain = models.CharField(max_length=253, help_text="e.g. acme.example, without @")
+
+    class Meta:
+        constraints = [
+            # A domain belongs to one organization, matched without case.
+            models.UniqueConstraint(Lower("domain"), name="unique_organization_mail_domain")
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
 class Contact(models.Model):
     """A person at a customer: sends requests, receives answers, may sign in to the portal."""
 

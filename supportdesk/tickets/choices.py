@@ -82,3 +82,4 @@ class EventKind(models.TextChoices):
     TIME_RECORDED = "time_recorded", "Time recorded"
     SLA_WARNING = "sla_warning", "Service-level warning"
     SLA_BREACHED = "sla_breached", "Service level breached, escalated"
+    PARTICIPANT_ADDED = "participant_added", "Participant added"
