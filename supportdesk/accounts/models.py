@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -25,6 +28,9 @@ class Organization(models.Model):
         return self.name
 
 
+MAIL_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]{2,}")
+
+
 class OrganizationMailDomain(models.Model):
     """A mail domain of an organization: its senders are colleagues, whose replies are
     accepted on the organization's tickets (and who become its contacts when they write)."""
@@ -42,6 +48,11 @@ class OrganizationMailDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+    def clean(self) -> None:
+        self.domain = self.domain.strip().lower().removeprefix("@")
+        if not MAIL_DOMAIN.fullmatch(self.domain):
+            raise ValidationError({"domain": "expected a mail domain, like acme.example"})
 
 
 class Contact(models.Model):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from supportdesk.accounts.models import Contact, ContactEmail, OrganizationMailDomain
 from supportdesk.channels.email.models import InboundMail
@@ -226,3 +227,43 @@ def test_a_sender_address_too_long_to_store_is_quarantined_with_a_clear_error(
     )
     assert outcome == "quarantined: UnprocessableMail: sender address longer than 254 characters"
     assert mail.status == InboundMail.Status.QUARANTINED
+
+
+# -- showing it ------------------------------------------------------------------------------------
+
+
+def test_the_admin_filters_received_mail_by_authenticity(
+    admin_client: Any, deliver: Deliver, ticket: Ticket
+) -> None:
+    deliver(read_fixture("reply_dmarc_fail", REFERENCE=ticket.reference))
+    deliver(read_fixture("auth_results_office365", REFERENCE=ticket.reference))
+    failing = admin_client.get("/admin/email_channel/inboundmail/?authenticity__exact=fail")
+    assert failing.status_code == 200
+    (mail,) = InboundMail.objects.filter(authenticity="fail")
+    assert list(failing.context["cl"].result_list) == [mail]
+    assert b'<td class="field-authenticity">Sender authentication failed</td>' in failing.content
+    detail = admin_client.get(f"/admin/email_channel/inboundmail/{mail.pk}/change/")
+    assert b"DMARC failed for customer.example" in detail.content
+
+
+def test_quarantine_show_tells_the_senders_authenticity(
+    capsys: pytest.CaptureFixture[str], deliver: Deliver, free_plan: object
+) -> None:
+    from supportdesk.cli import main
+
+    raw = as_sender(
+        read_fixture("reply_dmarc_fail", REFERENCE="SD-1"), ("x" * 250 + "@c.example").encode()
+    ).replace(b"header.from=customer.example", b"header.from=c.example")
+    _outcome, mail = deliver(raw)
+    assert main(["mail", "quarantine", "show", str(mail.pk)]) == 0
+    assert "sender:         fail (DMARC failed for c.example)" in capsys.readouterr().out
+
+
+def test_a_colleague_domain_is_stored_lowercase_without_at(customer: Contact) -> None:
+    domain = OrganizationMailDomain(organization=customer.organization, domain=" @Customer.Example")
+    domain.full_clean()
+    assert domain.domain == "customer.example"
+    with pytest.raises(ValidationError):
+        OrganizationMailDomain(
+            organization=customer.organization, domain="not a domain"
+        ).full_clean()
