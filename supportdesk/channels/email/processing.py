@@ -168,9 +168,18 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
     )
     if thread is not None and admission is not None:
         add_note(actor=SYSTEM, ticket=ticket, body_text=admission.reason)
-    acknowledgements.acknowledge_new_request(
-        ticket=ticket, inbound=mail, to_address=parsed.from_address
-    )
+    if sender.verdict == Verdict.FAIL:
+        # The From is likely forged: an acknowledgement would go to someone who never wrote.
+        add_note(
+            actor=SYSTEM,
+            ticket=ticket,
+            body_text=f"No acknowledgement was sent: the sender could not be verified "
+            f"({sender.reason}).",
+        )
+    else:
+        acknowledgements.acknowledge_new_request(
+            ticket=ticket, inbound=mail, to_address=parsed.from_address
+        )
     first_message = ticket.messages.order_by("id").first()
     _finish(mail, sender=sender, ticket=ticket, message=first_message)
     return f"opened {ticket.reference}"

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from supportdesk.accounts.models import Contact, ContactEmail, OrganizationMailDomain
-from supportdesk.channels.email.models import InboundMail
+from supportdesk.channels.email.models import InboundMail, OutboundMail
 from supportdesk.tickets.access import contact_can_view, tickets_visible_to
 from supportdesk.tickets.choices import EventKind, MessageKind
 from supportdesk.tickets.models import Ticket
@@ -95,12 +95,23 @@ def test_a_failing_mail_from_a_colleague_never_lands_on_the_requesters_ticket(
     assert outcome == f"opened {new.reference}"
     assert ticket.messages.count() == 1
     assert new.requester == customer_colleague
-    note = new.messages.get(kind=MessageKind.NOTE)
-    assert note.body_text == (
+    notes = [note.body_text for note in new.messages.filter(kind=MessageKind.NOTE).order_by("id")]
+    assert notes == [
         f"This mail refers to {ticket.reference}, but its sender could not be verified "
-        f"(DMARC failed for customer.example): it was opened as a new request."
-    )
+        f"(DMARC failed for customer.example): it was opened as a new request.",
+        "No acknowledgement was sent: the sender could not be verified "
+        "(DMARC failed for customer.example).",
+    ]
     assert mail.authenticity == "fail"
+    assert not OutboundMail.objects.exists()  # nothing to the address it may have forged
+
+
+def test_a_verified_new_request_is_acknowledged(deliver: Deliver, customer: Contact) -> None:
+    raw = read_fixture("auth_results_office365", REFERENCE="SD-999999")
+    outcome, mail = deliver(raw)
+    assert outcome.startswith("opened ")
+    assert mail.authenticity == "pass"
+    assert OutboundMail.objects.get().to_address == "dev@customer.example"
 
 
 def test_dkim_and_spf_failing_is_enough_to_keep_a_reply_off_the_ticket(
