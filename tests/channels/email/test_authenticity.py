@@ -9,6 +9,8 @@ from collections.abc import Callable
 import dkim
 import pytest
 import spf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from supportdesk.channels.email.authenticity import (
     MethodResult,
@@ -305,3 +307,23 @@ def test_verdicts_are_the_models_choices() -> None:
     from supportdesk.channels.email.models import InboundMail
 
     assert {verdict.value for verdict in Verdict} == set(InboundMail.Authenticity.values)
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_any_header_value_is_read_without_raising(value: str) -> None:
+    authserv_id, entries = parse_authentication_results(value)
+    assert authserv_id == authserv_id.lower()
+    for method, outcome, _properties in entries:
+        assert method and outcome
+
+
+@given(st.binary(max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_any_bytes_get_a_verdict(raw: bytes) -> None:
+    result = check_authenticity(
+        b"Authentication-Results: mx.example.com; " + raw,
+        from_address="dev@customer.example",
+        trusted_authserv_ids=TRUSTED,
+    )
+    assert result.verdict in {"pass", "fail", "none"}
