@@ -137,7 +137,8 @@ def judge(results: Sequence[MethodResult], *, from_domain: str) -> Authenticity:
         return Authenticity(
             FAIL, f"DMARC failed for {failed.domain or from_domain}", from_domain, results
         )
-    if found("dmarc", PASS):
+    # A DMARC pass counts for the From we read, not for another From header's domain.
+    if (passed := found("dmarc", PASS)) and (passed.aligned or not passed.domain):
         return Authenticity(PASS, f"DMARC passed for {from_domain}", from_domain, results)
     if signed := found("dkim", PASS, aligned=True):
         return Authenticity(

@@ -137,6 +137,8 @@ def result(method: str, outcome: str, domain: str = "", is_aligned: bool = False
         ([result("spf", "fail", "customer.example", True)], "fail"),
         ([result("spf", "pass", "customer.example", True)], "pass"),
         ([result("dmarc", "fail"), result("dkim", "pass", "customer.example", True)], "fail"),
+        ([result("dmarc", "pass", "customer.example", True)], "pass"),
+        ([result("dmarc", "pass", "other.example")], "none"),  # about another From header
         ([], "none"),
     ],
 )
