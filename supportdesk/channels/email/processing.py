@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from supportdesk.accounts.actors import SYSTEM
-from supportdesk.accounts.models import Contact, ContactEmail, OrganizationMailDomain
+from supportdesk.accounts.models import Contact, ContactEmail
 
 # By module: acknowledgements -> outbound -> tasks -> processing is a cycle.
 from supportdesk.channels.email import acknowledgements
+from supportdesk.channels.email.admission import admit, welcome_colleague
 from supportdesk.channels.email.authenticity import Authenticity, Verdict, check_authenticity
 from supportdesk.channels.email.fax import fax_sender, is_fax_gateway, read_fax
 from supportdesk.channels.email.models import InboundMail
@@ -33,13 +33,11 @@ from supportdesk.channels.email.threading import (
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
-from supportdesk.tickets.access import contact_can_view
-from supportdesk.tickets.choices import Channel, Status
+from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.models import Message, Ticket
 from supportdesk.tickets.services import (
     NewAttachment,
     add_note,
-    add_participant,
     open_ticket,
     reply_to_ticket,
 )
@@ -137,10 +135,10 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
     body_text = parsed.text or NO_TEXT
     origin = _origin(mail, parsed, sender)
     thread = find_thread(parsed)
-    admission = _admission(contact, parsed.from_address, thread.ticket, sender) if thread else None
+    admission = admit(contact, parsed.from_address, thread.ticket, sender) if thread else None
     if thread is not None and admission is not None and admission.accepted:
         if admission.as_colleague:
-            _welcome_colleague(contact, thread.ticket)
+            welcome_colleague(contact, thread.ticket)
         message = reply_to_ticket(
             actor=contact,
             ticket=thread.ticket,
@@ -200,77 +198,6 @@ def _origin(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> dict
         "sender_verified": sender.verdict,
         "sender_check": sender.reason,
     }
-
-
-# -- who may add to a ticket -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Admission:
-    accepted: bool
-    reason: str  # why not, for the note on the new ticket; "" when accepted
-    as_colleague: bool = False  # accepted as a colleague of the organization, not yet a contact
-
-
-def _admission(contact: Contact, address: str, ticket: Ticket, sender: Authenticity) -> Admission:
-    """Whether a mail from `contact` may add to `ticket`. Only a contact of the ticket may,
-    or a colleague (a sender from one of the organization's mail domains), and only while
-    the ticket is not closed: a reply from anyone else never lands silently on someone
-    else's ticket. A mail whose sender failed authentication may claim any address, so it
-    lands only on the requester's own ticket (with a warning), never on another's."""
-    reference = ticket.reference
-    failed = sender.verdict == Verdict.FAIL
-    if failed and contact.pk != ticket.requester_id:
-        return Admission(
-            False,
-            f"This mail refers to {reference}, but its sender could not be verified "
-            f"({sender.reason}): it was opened as a new request.",
-        )
-    can_view = contact_can_view(contact, ticket)
-    if ticket.status == Status.CLOSED:
-        if can_view:
-            return Admission(
-                False, f"Follow-up to {reference}, which was closed when this mail arrived."
-            )
-        return Admission(False, _not_a_contact(reference))
-    if can_view:
-        return Admission(True, "")
-    if not failed and _is_colleague(contact, address, ticket):
-        return Admission(True, "", as_colleague=True)
-    return Admission(False, _not_a_contact(reference))
-
-
-def _not_a_contact(reference: str) -> str:
-    return (
-        f"This mail refers to {reference}, but its sender is not a contact of that ticket: "
-        f"it was opened as a new request."
-    )
-
-
-def _is_colleague(contact: Contact, address: str, ticket: Ticket) -> bool:
-    """A sender from one of the ticket organization's mail domains, not already a contact
-    of another organization."""
-    if ticket.organization_id is None or contact.organization_id not in (
-        None,
-        ticket.organization_id,
-    ):
-        return False
-    domain = address.rpartition("@")[2].strip().lower()
-    return bool(domain) and (
-        OrganizationMailDomain.objects.filter(
-            organization_id=ticket.organization_id, domain__iexact=domain
-        ).exists()
-    )
-
-
-def _welcome_colleague(contact: Contact, ticket: Ticket) -> None:
-    """The colleague becomes a contact of the organization and takes part in the ticket."""
-    if contact.organization_id is None:
-        Contact.objects.filter(pk=contact.pk, organization__isnull=True).update(
-            organization_id=ticket.organization_id
-        )
-        contact.organization_id = ticket.organization_id
-    add_participant(actor=SYSTEM, ticket=ticket, contact=contact)
 
 
 def _unverified_warning(sender: Authenticity) -> str:
