@@ -278,3 +278,22 @@ def test_a_colleague_domain_is_stored_lowercase_without_at(customer: Contact) ->
         OrganizationMailDomain(
             organization=customer.organization, domain="not a domain"
         ).full_clean()
+
+
+def test_after_a_merge_the_source_requester_goes_on_replying_on_the_merged_ticket(
+    deliver: Deliver,
+    supervisor: Any,
+    customer: Contact,
+    customer_colleague: Contact,
+    ticket: Ticket,
+) -> None:
+    from supportdesk.tickets.services import merge_tickets
+    from tests.factories import make_ticket
+
+    customer_colleague.sees_organization_tickets = False
+    customer_colleague.save()
+    target = make_ticket(requester=customer_colleague)
+    merge_tickets(actor=supervisor, source=ticket, target=target)
+    outcome, _mail = deliver(read_fixture("reply_subject_reference", REFERENCE=ticket.reference))
+    assert outcome == f"replied {target.reference}"
+    assert list(target.participants.all()) == [customer]
