@@ -7,6 +7,7 @@ A bad value raises SettingError naming the variable, which the command line prin
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,37 @@ def env_mail_addresses(name: str, default: str) -> list[str]:
                 name, f"expected addresses like support@example.com, got {address!r}"
             )
     return addresses
+
+
+def env_choices(name: str, default: list[str], choices: list[str]) -> list[str]:
+    """Comma-separated words, each one of `choices`, lowercased and without repeats."""
+    words = [word.lower() for word in env_list(name, default)]
+    unknown = [word for word in words if word not in choices]
+    if unknown:
+        raise SettingError(
+            name, f"expected some of {', '.join(choices)}, got {', '.join(map(repr, unknown))}"
+        )
+    return list(dict.fromkeys(words))
+
+
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]{2,}")
+
+
+def env_mail_senders(name: str, default: list[str]) -> list[str]:
+    """Comma-separated mail addresses or domains (fax@gateway.example, gateway.example),
+    lowercased; anything else raises SettingError."""
+    senders = [item.lower() for item in env_list(name, default)]
+    for sender in senders:
+        local, at, domain = sender.rpartition("@")
+        if (
+            (at and not local)
+            or any(c.isspace() or c in "<>" for c in local)
+            or not (_DOMAIN.fullmatch(domain))
+        ):
+            raise SettingError(
+                name, f"expected addresses or domains like fax.example.net, got {sender!r}"
+            )
+    return senders
 
 
 def env_choice(name: str, default: str, choices: list[str]) -> str:

@@ -10,11 +10,13 @@ from config.env import (
     SettingError,
     env_bool,
     env_choice,
+    env_choices,
     env_database,
     env_host_port,
     env_int,
     env_list,
     env_mail_addresses,
+    env_mail_senders,
     env_optional_path,
     env_path,
     env_str,
@@ -174,6 +176,17 @@ SUPPORTDESK: dict[str, Any] = {
     # Files one upload link takes before the customer must ask for a new one: each is up to
     # the agreement's cap, so this bounds what one link can put on disk.
     "UPLOAD_LINK_MAX_FILES": env_int("SUPPORTDESK_UPLOAD_LINK_MAX_FILES", 20, minimum=1),
+    # Sender authenticity. Authentication-Results headers are read only from these
+    # authserv-ids (the receiving MTA's own, e.g. mx.example.com): anyone can write that
+    # header, so the MTA must also remove copies carrying its id from incoming mail
+    # (RFC 8601 section 5). Empty: no header is trusted.
+    "MAIL_TRUSTED_AUTHSERV_IDS": [
+        item.lower() for item in env_list("SUPPORTDESK_MAIL_TRUSTED_AUTHSERV_IDS", [])
+    ],
+    # Checks made here, with DNS lookups, when no trusted header gives a result: dkim, spf.
+    "MAIL_VERIFY": env_choices("SUPPORTDESK_MAIL_VERIFY", [], ["dkim", "spf"]),
+    # Fax-to-email gateways (sender addresses or domains): their mail becomes fax messages.
+    "FAX_GATEWAYS": env_mail_senders("SUPPORTDESK_FAX_GATEWAYS", []),
 }
 
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:

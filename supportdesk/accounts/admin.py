@@ -7,6 +7,7 @@ from supportdesk.accounts.models import (
     ContactPhone,
     License,
     Organization,
+    OrganizationMailDomain,
     Skill,
     Team,
     Technician,
@@ -30,6 +31,12 @@ class LicenseInline(admin.TabularInline):
     raw_id_fields = ["first_version", "last_version"]
 
 
+class OrganizationMailDomainInline(admin.TabularInline):
+    model = OrganizationMailDomain
+    extra = 0
+    verbose_name = "colleague mail domain"
+
+
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
@@ -42,7 +49,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "customer_number", "country", "language"]
     search_fields = ["name", "customer_number"]
     list_filter = ["language", "country"]
-    inlines = [ContactInline, LicenseInline]
+    inlines = [OrganizationMailDomainInline, ContactInline, LicenseInline]
 
 
 @admin.register(Contact)

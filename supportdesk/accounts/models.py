@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -23,6 +26,33 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+MAIL_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]{2,}")
+
+
+class OrganizationMailDomain(models.Model):
+    """A mail domain of an organization: its senders are colleagues, whose replies are
+    accepted on the organization's tickets (and who become its contacts when they write)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="mail_domains"
+    )
+    domain = models.CharField(max_length=253, help_text="e.g. acme.example, without @")
+
+    class Meta:
+        constraints = [
+            # A domain belongs to one organization, matched without case.
+            models.UniqueConstraint(Lower("domain"), name="unique_organization_mail_domain")
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def clean(self) -> None:
+        self.domain = self.domain.strip().lower().removeprefix("@")
+        if not MAIL_DOMAIN.fullmatch(self.domain):
+            raise ValidationError({"domain": "expected a mail domain, like acme.example"})
 
 
 class Contact(models.Model):

@@ -287,6 +287,9 @@ def _describe(mail: Any, *, full_error: bool) -> dict[str, Any]:
         "sha256": mail.sha256,
         "attempts": mail.attempts,
         "error": error_text,
+        # Whether the From is the real sender: pass, fail, none; null before processing.
+        "authenticity": mail.authenticity or None,
+        "authenticity_reason": (mail.authenticity_details or {}).get("reason", ""),
     }
 
 
@@ -337,6 +340,8 @@ def quarantine_show_command(args: argparse.Namespace) -> int:
     print(f"{'envelope_to:':<15} {', '.join(row['envelope_to'])}")
     print(f"{'size:':<15} {row['size']} bytes (sha256 {row['sha256']})")
     print(f"{'attempts:':<15} {row['attempts']}")
+    if row["authenticity"]:
+        print(f"{'sender:':<15} {row['authenticity']} ({row['authenticity_reason']})")
     print("error:")
     for line in (row["error"] or "(none recorded)").splitlines():
         print(f"  {line}")

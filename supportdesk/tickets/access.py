@@ -46,11 +46,13 @@ def technician_can_view(technician: Technician, ticket: Ticket) -> bool:
 def contact_can_view(contact: Contact, ticket: Ticket) -> bool:
     if ticket.requester_id == contact.pk:
         return True
-    return (
+    if (
         contact.sees_organization_tickets
         and contact.organization_id is not None
         and ticket.organization_id == contact.organization_id
-    )
+    ):
+        return True
+    return ticket.participants.filter(pk=contact.pk).exists()
 
 
 def can_view_ticket(actor: Actor, ticket: Ticket) -> bool:
@@ -106,6 +108,10 @@ def tickets_visible_to(actor: Actor) -> QuerySet[Ticket]:
         return tickets.filter(
             Q(team__isnull=True) | Q(assignee=actor) | Q(team__in=technician_team_ids(actor))
         )
+    # A subquery, not a join: a join on participants would repeat tickets.
+    mine = Q(requester=actor) | Q(
+        pk__in=Ticket.participants.through.objects.filter(contact=actor).values("ticket_id")
+    )
     if actor.sees_organization_tickets and actor.organization_id is not None:
-        return tickets.filter(Q(requester=actor) | Q(organization_id=actor.organization_id))
-    return tickets.filter(requester=actor)
+        return tickets.filter(mine | Q(organization_id=actor.organization_id))
+    return tickets.filter(mine)

@@ -38,7 +38,15 @@ class ReadOnlyInline(admin.TabularInline):
 
 class MessageInline(ReadOnlyInline):
     model = Message
-    fields = ("created_at", "kind", "channel", "author_contact", "author_technician", "body_text")
+    fields = (
+        "created_at",
+        "kind",
+        "channel",
+        "author_contact",
+        "author_technician",
+        "body_text",
+        "origin",
+    )
     readonly_fields = fields
 
 

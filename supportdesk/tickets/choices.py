@@ -85,3 +85,4 @@ class EventKind(models.TextChoices):
     UPLOAD_LINK_ISSUED = "upload_link_issued", "Upload link issued"
     UPLOAD_LINK_REVOKED = "upload_link_revoked", "Upload link revoked"
     FILE_UPLOADED = "file_uploaded", "File uploaded through a link"
+    PARTICIPANT_ADDED = "participant_added", "Participant added"

@@ -79,6 +79,9 @@ class Ticket(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
     )
+    # Contacts besides the requester who take part (a colleague who replied by mail): they
+    # may read the ticket and add to it.
+    participants = models.ManyToManyField(Contact, blank=True, related_name="participating_tickets")
     rereview_count = models.PositiveSmallIntegerField(default=0)
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     message_count = models.PositiveIntegerField(default=0)
@@ -150,6 +153,9 @@ class Message(models.Model):
     body_text = models.TextField()
     # Already sanitized when stored: nothing renders raw customer HTML.
     body_html = models.TextField(blank=True)
+    # What the channel knows of where the message came from, for the technicians: for mail,
+    # whether the sender was verified; for a fax, the caller's number. Set by the channel.
+    origin = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

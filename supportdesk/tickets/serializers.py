@@ -139,6 +139,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "author": message_author(message),
         "body_text": message.body_text,
         "body_html": message.body_html,
+        "origin": message.origin,
         "created_at": timestamp(message.created_at),
         "attachments": [attachment_data(a) for a in message.attachments.all()],
     }

@@ -19,6 +19,11 @@ class InboundMail(models.Model):
         IMAP = "imap", "IMAP"
         PIPE = "pipe", "Pipe from an MTA"
 
+    class Authenticity(models.TextChoices):
+        PASS = "pass", "Sender verified"
+        FAIL = "fail", "Sender authentication failed"
+        NONE = "none", "Sender not verified (no conclusive result)"
+
     class Status(models.TextChoices):
         RECEIVED = "received", "Received, waiting to be processed"
         PROCESSED = "processed", "Processed"
@@ -46,6 +51,13 @@ class InboundMail(models.Model):
     ticket_message = models.ForeignKey(
         Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mail"
     )
+    # Whether the From is the real sender (authenticity.py), set when the mail is processed;
+    # empty until then. The details list the DKIM, SPF and DMARC results it rests on.
+    authenticity = models.CharField(max_length=4, choices=Authenticity.choices, blank=True)
+    authenticity_details = models.JSONField(default=dict, blank=True)
+    # The connecting client, where the door knows it: the local SPF check needs them.
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    client_helo = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [

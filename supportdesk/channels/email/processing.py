@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -19,20 +21,26 @@ from supportdesk.accounts.models import Contact, ContactEmail
 
 # By module: acknowledgements -> outbound -> tasks -> processing is a cycle.
 from supportdesk.channels.email import acknowledgements
+from supportdesk.channels.email.admission import admit, welcome_colleague
+from supportdesk.channels.email.authenticity import Authenticity, Verdict, check_authenticity
+from supportdesk.channels.email.fax import fax_sender, is_fax_gateway, read_fax
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.parsing import ParsedMail, parse_mail
 from supportdesk.channels.email.threading import (
-    ThreadMatch,
     find_thread,
     subject_without_references,
 )
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
-from supportdesk.tickets.access import contact_can_view
-from supportdesk.tickets.choices import Channel, Status
+from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.models import Message, Ticket
-from supportdesk.tickets.services import NewAttachment, add_note, open_ticket, reply_to_ticket
+from supportdesk.tickets.services import (
+    NewAttachment,
+    add_note,
+    open_ticket,
+    reply_to_ticket,
+)
 from supportdesk.tickets.services.common import without_nul
 
 logger = logging.getLogger(__name__)
@@ -41,6 +49,7 @@ NO_SUBJECT = "(no subject)"
 NO_TEXT = "(This mail has no text.)"
 MAX_SUBJECT_LENGTH = 250
 MAX_ERROR_LENGTH = 2000
+MAX_ADDRESS_LENGTH = 254  # RFC 5321's path limit, and ContactEmail.address's
 # Doors that know the SMTP envelope: there, an empty envelope sender is the null sender.
 ENVELOPE_SOURCES = frozenset({InboundMail.Source.SMTP, InboundMail.Source.LMTP})
 
@@ -56,15 +65,19 @@ def process_mail(*, mail_id: int) -> str:
         return "skipped: no such mail"
     if mail.status != InboundMail.Status.RECEIVED:
         return f"skipped: already {mail.status}"
+    sender: Authenticity | None = None
     try:
-        parsed = parse_mail(read_blob(mail.raw), return_path=_return_path(mail))
+        raw = read_blob(mail.raw)
+        parsed = parse_mail(raw, return_path=_return_path(mail))
+        # Before the transaction: the local checks, when enabled, wait on DNS.
+        sender = sender_authenticity(mail, raw, parsed)
         with transaction.atomic():
             claimed = InboundMail.objects.filter(
                 pk=mail.pk, status=InboundMail.Status.RECEIVED
             ).update(attempts=F("attempts") + 1)
             if not claimed:  # another run finished it while we were parsing
                 return "skipped: processed by another run"
-            return _apply(mail, parsed)
+            return _apply(mail, parsed, sender)
     except Exception as exc:
         error = without_nul(f"{type(exc).__name__}: {exc}")[:MAX_ERROR_LENGTH]
         # Mail we refuse on purpose needs no traceback; anything else is a bug to look at.
@@ -75,6 +88,7 @@ def process_mail(*, mail_id: int) -> str:
                 status=InboundMail.Status.QUARANTINED,
                 error=error,
                 attempts=F("attempts") + 1,
+                **_authenticity_fields(sender),
             )
         return f"quarantined: {error}"
 
@@ -83,22 +97,48 @@ def _return_path(mail: InboundMail) -> str | None:
     return mail.envelope_from if mail.source in ENVELOPE_SOURCES else None
 
 
-def _apply(mail: InboundMail, parsed: ParsedMail) -> str:
+def sender_authenticity(mail: InboundMail, raw: bytes, parsed: ParsedMail) -> Authenticity:
+    """The verdict on the From address, as configured (see authenticity.py)."""
+    config = settings.SUPPORTDESK
+    return check_authenticity(
+        raw,
+        from_address=parsed.from_address,
+        trusted_authserv_ids=config["MAIL_TRUSTED_AUTHSERV_IDS"],
+        verify=config["MAIL_VERIFY"],
+        envelope_from=mail.envelope_from if mail.source in ENVELOPE_SOURCES else "",
+        client_ip=mail.client_address or "",
+        client_helo=mail.client_helo,
+    )
+
+
+def _authenticity_fields(sender: Authenticity | None) -> dict[str, Any]:
+    if sender is None:
+        return {}
+    return {"authenticity": sender.verdict, "authenticity_details": sender.as_details()}
+
+
+def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
     if parsed.limit_exceeded:
         raise UnprocessableMail(f"MIME limit: {parsed.limit_exceeded}")
+    # Before the machine check: a gateway's mail is machine-written, and still a fax.
+    if is_fax_gateway(parsed.from_address) and not _is_bounce(parsed):
+        return _open_fax(mail, parsed, sender)
     if parsed.is_automatic:
-        _finish(mail, status=InboundMail.Status.IGNORED, error=parsed.automatic_reason)
+        _finish(
+            mail, sender=sender, status=InboundMail.Status.IGNORED, error=parsed.automatic_reason
+        )
         return f"ignored: {parsed.automatic_reason}"
     if not parsed.from_address:
         raise UnprocessableMail("no sender address in From")
     contact = _contact_for(parsed)
-    attachments = [
-        NewAttachment(filename=item.filename, content=item.content, content_type=item.content_type)
-        for item in parsed.attachments
-    ]
+    attachments = _attachments(parsed)
     body_text = parsed.text or NO_TEXT
+    origin = _origin(mail, parsed, sender)
     thread = find_thread(parsed)
-    if thread is not None and _may_reply(contact, thread.ticket):
+    admission = admit(contact, parsed.from_address, thread.ticket, sender) if thread else None
+    if thread is not None and admission is not None and admission.accepted:
+        if admission.as_colleague:
+            welcome_colleague(contact, thread.ticket)
         message = reply_to_ticket(
             actor=contact,
             ticket=thread.ticket,
@@ -106,8 +146,11 @@ def _apply(mail: InboundMail, parsed: ParsedMail) -> str:
             body_html=parsed.html,
             channel=Channel.EMAIL,
             attachments=attachments,
+            origin=origin,
         )
-        _finish(mail, ticket=thread.ticket, message=message)
+        if sender.verdict == Verdict.FAIL:
+            add_note(actor=SYSTEM, ticket=thread.ticket, body_text=_unverified_warning(sender))
+        _finish(mail, sender=sender, ticket=thread.ticket, message=message)
         return f"replied {thread.ticket.reference}"
     subject = subject_without_references(parsed.subject) if thread else parsed.subject
     ticket = open_ticket(
@@ -119,30 +162,92 @@ def _apply(mail: InboundMail, parsed: ParsedMail) -> str:
         body_html=parsed.html,
         language=contact.language,
         attachments=attachments,
+        origin=origin,
     )
-    if thread is not None:
-        add_note(actor=SYSTEM, ticket=ticket, body_text=_why_not_threaded(thread, contact))
-    acknowledgements.acknowledge_new_request(
-        ticket=ticket, inbound=mail, to_address=parsed.from_address
-    )
+    if thread is not None and admission is not None:
+        add_note(actor=SYSTEM, ticket=ticket, body_text=admission.reason)
+    if sender.verdict == Verdict.FAIL:
+        # The From is likely forged: an acknowledgement would go to someone who never wrote.
+        add_note(
+            actor=SYSTEM,
+            ticket=ticket,
+            body_text=f"No acknowledgement was sent: the sender could not be verified "
+            f"({sender.reason}).",
+        )
+    else:
+        acknowledgements.acknowledge_new_request(
+            ticket=ticket, inbound=mail, to_address=parsed.from_address
+        )
     first_message = ticket.messages.order_by("id").first()
-    _finish(mail, ticket=ticket, message=first_message)
+    _finish(mail, sender=sender, ticket=ticket, message=first_message)
     return f"opened {ticket.reference}"
 
 
-def _may_reply(contact: Contact, ticket: Ticket) -> bool:
-    """Only a contact of the ticket may add to it, and only while it is not closed: a reply
-    from anyone else never lands silently on someone else's ticket."""
-    return ticket.status != Status.CLOSED and contact_can_view(contact, ticket)
+def _attachments(parsed: ParsedMail) -> list[NewAttachment]:
+    return [
+        NewAttachment(filename=item.filename, content=item.content, content_type=item.content_type)
+        for item in parsed.attachments
+    ]
 
 
-def _why_not_threaded(thread: ThreadMatch, contact: Contact) -> str:
-    if thread.ticket.status == Status.CLOSED and contact_can_view(contact, thread.ticket):
-        return f"Follow-up to {thread.ticket.reference}, which was closed when this mail arrived."
+def _origin(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> dict[str, Any]:
+    """What the ticket message keeps of where it came from (Message.origin)."""
+    return {
+        "inbound_mail": mail.pk,
+        "from": parsed.from_address,
+        "sender_verified": sender.verdict,
+        "sender_check": sender.reason,
+    }
+
+
+def _unverified_warning(sender: Authenticity) -> str:
     return (
-        f"This mail refers to {thread.ticket.reference} ({thread.via}), but its sender is not "
-        f"a contact of that ticket: it was opened as a new request."
+        f"The mail above could not be verified as coming from its sender ({sender.reason}). "
+        f"Check with the requester before acting on it."
     )
+
+
+# -- faxes -------------------------------------------------------------------------------------
+
+
+def _is_bounce(parsed: ParsedMail) -> bool:
+    return parsed.automatic_reason.startswith(("bounce", "delivery report"))
+
+
+def _open_fax(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
+    """A fax opens a ticket in the caller's name, on channel "fax". No acknowledgement:
+    the caller has no mail address, and the gateway's is nobody's."""
+    fax = read_fax(parsed)
+    trusted = sender.verdict != Verdict.FAIL
+    contact = fax_sender(
+        fax, language=guess_language(parsed.subject, parsed.text), trust_number=trusted
+    )
+    ticket = open_ticket(
+        actor=SYSTEM,
+        requester=contact,
+        channel=Channel.FAX,
+        subject=_ticket_subject(parsed.subject),
+        body_text=parsed.text or NO_TEXT,
+        body_html=parsed.html,
+        language=contact.language,
+        attachments=_attachments(parsed),
+        origin={
+            **_origin(mail, parsed, sender),
+            "fax_number": fax.number,
+            "fax_pages": fax.pages,
+        },
+    )
+    if not trusted:
+        add_note(
+            actor=SYSTEM,
+            ticket=ticket,
+            body_text=(
+                f"This fax came by a mail that failed sender authentication ({sender.reason}): "
+                f"its number was not matched to a contact."
+            ),
+        )
+    _finish(mail, sender=sender, ticket=ticket, message=ticket.messages.order_by("id").first())
+    return f"opened {ticket.reference} (fax)"
 
 
 def _ticket_subject(subject: str) -> str:
@@ -155,6 +260,7 @@ def _ticket_subject(subject: str) -> str:
 def _finish(
     mail: InboundMail,
     *,
+    sender: Authenticity,
     status: str = InboundMail.Status.PROCESSED,
     error: str = "",
     ticket: Ticket | None = None,
@@ -166,12 +272,15 @@ def _finish(
         processed_at=now(),
         ticket=ticket,
         ticket_message=message,
+        **_authenticity_fields(sender),
     )
 
 
 def _contact_for(parsed: ParsedMail) -> Contact:
     """The contact who owns the sender's address, or a new one for an unknown sender."""
     address = parsed.from_address
+    if len(address) > MAX_ADDRESS_LENGTH:
+        raise UnprocessableMail(f"sender address longer than {MAX_ADDRESS_LENGTH} characters")
     known = ContactEmail.objects.select_related("contact").filter(address__iexact=address).first()
     if known is not None:
         return known.contact

@@ -13,6 +13,7 @@ from supportdesk.tickets.services.conversation import add_note, reply_to_ticket
 from supportdesk.tickets.services.merging import merge_tickets
 from supportdesk.tickets.services.messages import NewAttachment, StoredAttachment
 from supportdesk.tickets.services.opening import open_ticket
+from supportdesk.tickets.services.participants import add_participant
 from supportdesk.tickets.services.rereview import request_rereview
 from supportdesk.tickets.services.routing import route_new_ticket
 from supportdesk.tickets.services.status import change_priority, change_status, set_tags
@@ -39,6 +40,7 @@ __all__ = [
     "UploadRefused",
     "accept_upload",
     "add_note",
+    "add_participant",
     "assign_ticket",
     "change_priority",
     "change_status",

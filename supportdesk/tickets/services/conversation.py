@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import transaction
 
@@ -41,6 +42,7 @@ def reply_to_ticket(
     channel: str | None = None,
     attachments: Sequence[NewAttachment | StoredAttachment] = (),
     status_after: str | None = None,
+    origin: Mapping[str, Any] | None = None,
 ) -> Message:
     """A technician's answer (outbound) or a customer's reply (inbound).
 
@@ -105,6 +107,7 @@ def reply_to_ticket(
                 if attachments and isinstance(actor, Contact)
                 else None
             ),
+            origin=origin,
         )
         old_status = ticket.status
         if kind == MessageKind.OUTBOUND:

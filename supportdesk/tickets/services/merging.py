@@ -51,6 +51,9 @@ def merge_tickets(*, actor: Actor, source: Ticket, target: Ticket) -> Ticket:
         target.message_count += moved
         source.message_count = 0
         target.tags.add(*source.tags.all())
+        # Whoever could write on the source goes on writing on the merged conversation.
+        joining = {source.requester_id, *source.participants.values_list("id", flat=True)}
+        target.participants.add(*(joining - {target.requester_id}))
         if target.status in (Status.SOLVED, Status.PENDING):
             apply_status(target, Status.OPEN)
         target.updated_at = at

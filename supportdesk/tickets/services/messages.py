@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import nh3
 
@@ -73,6 +74,7 @@ def add_message(
     attachments: Sequence[NewAttachment | StoredAttachment],
     at: datetime,
     size_limit: int | None = None,
+    origin: Mapping[str, Any] | None = None,
 ) -> Message:
     """Write a message. Attachments over `size_limit` bytes are not stored: their name,
     size and hash are recorded with the reason, so the ticket shows what was sent."""
@@ -84,6 +86,7 @@ def add_message(
         author_technician=author if isinstance(author, Technician) else None,
         body_text=body_text,
         body_html=sanitize_html(without_nul(body_html)),
+        origin=dict(origin or {}),
         created_at=at,
     )
     for item in attachments:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,6 +53,7 @@ def open_ticket(
     language: str | None = None,
     tags: Sequence[str] = (),
     attachments: Sequence[NewAttachment] = (),
+    origin: Mapping[str, Any] | None = None,
 ) -> Ticket:
     """Open a ticket with the customer's first message. Tickets without a team are routed
     by a background task enqueued in the same transaction."""
@@ -122,6 +124,7 @@ def open_ticket(
                 if attachments
                 else None
             ),
+            origin=origin,
         )
         service_levels.on_ticket_opened(ticket)
         ticket.save(update_fields=["message_count", "due_at", "breach_at"])
