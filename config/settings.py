@@ -19,6 +19,7 @@ from config.env import (
     env_path,
     env_str,
 )
+from config.imap import env_imap_mailboxes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("SUPPORTDESK_DATA_DIR", BASE_DIR / "var")
@@ -165,6 +166,11 @@ SUPPORTDESK: dict[str, Any] = {
     # Automatic mail (acknowledgements) to one address per hour, at most: stops mail loops.
     "MAIL_AUTO_REPLIES_PER_HOUR": env_int("SUPPORTDESK_MAIL_AUTO_REPLIES_PER_HOUR", 5, minimum=0),
 }
+
+# IMAP intake (`supportdesk mail fetch`): mailboxes hosted elsewhere, as URLs (config/imap.py).
+SUPPORTDESK["IMAP_MAILBOXES"] = env_imap_mailboxes("SUPPORTDESK_IMAP_MAILBOXES")
+# How often a server without IDLE is asked for new mail.
+SUPPORTDESK["IMAP_POLL_SECONDS"] = env_int("SUPPORTDESK_IMAP_POLL_SECONDS", 60, minimum=1)
 
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:
     raise SettingError("SUPPORTDESK_MAIL_FROM", "expected one address, like support@example.com")
