@@ -92,6 +92,8 @@ def parse_mailbox_url(variable: str, url: str, index: int = 1) -> ImapMailbox:
     def fail(problem: str) -> SettingError:
         return SettingError(variable, f"mailbox {index}: {problem}")
 
+    if "#" in url:  # else read as the start of a fragment, cutting a password in two
+        raise fail("a '#' must be written %23")
     try:
         parts = urlsplit(url)
         port_number = parts.port
@@ -104,8 +106,6 @@ def parse_mailbox_url(variable: str, url: str, index: int = 1) -> ImapMailbox:
         raise fail("no host name")
     if not parts.username:
         raise fail("no user name (imaps://USER:PASSWORD@HOST/FOLDER)")
-    if parts.fragment:
-        raise fail("a '#' must be written %23")
     try:
         options = dict(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False))
     except ValueError:
