@@ -51,6 +51,7 @@ class Dovecot:
     tls: bool = False
     process: subprocess.Popen[bytes] | None = None
     cert: Path | None = field(default=None)
+    starttls_port: int | None = None
 
     @property
     def log_text(self) -> str:
@@ -198,8 +199,10 @@ def start_dovecot(
     else:
         cert_lines = "ssl = no\n"
     port = free_port()
+    # With TLS, plain IMAP on a second port offers STARTTLS (and no login before it).
+    starttls_port = free_port() if tls else None
     listener = (
-        f"  inet_listener imap {{\n    port = 0\n  }}\n"
+        f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {starttls_port}\n  }}\n"
         f"  inet_listener imaps {{\n    address = 127.0.0.1\n"
         f"    port = {port}\n    ssl = yes\n  }}\n"
         if tls
@@ -240,7 +243,9 @@ service anvil {{
 }}
 """
     (root / "dovecot.conf").write_text(config)
-    server = Dovecot(root=root, port=port, users=dict(users), tls=tls, cert=cert)
+    server = Dovecot(
+        root=root, port=port, users=dict(users), tls=tls, cert=cert, starttls_port=starttls_port
+    )
     server.process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
         stdout=subprocess.PIPE,

@@ -311,6 +311,32 @@ def test_imaps_with_a_trusted_certificate(db):
     assert trusted.shown.startswith("imaps://support@example.com:***@127.0.0.1:")
 
 
+def test_starttls_on_plain_imap(db):
+    server = start_dovecot({SUPPORT: "correct horse"}, tls=True)
+    try:
+        server.append([message(1)])
+        url = (
+            f"imap://support%40example.com:correct%20horse@127.0.0.1:{server.starttls_port}"
+            f"/INBOX?cafile={server.cert}"
+        )
+        mailbox = parse_mailbox_url("SUPPORTDESK_IMAP_MAILBOXES", url)
+        assert mailbox.security == "starttls"
+        assert MailboxFetcher(mailbox).fetch_once().stored == 1
+    finally:
+        remove(server)
+
+
+def test_a_big_message_arrives_whole(db, dovecot):
+    attachment = os.urandom(6 * 1024 * 1024).hex().encode()  # 12 MB of text
+    lines = b"\r\n".join(attachment[i : i + 76] for i in range(0, len(attachment), 76))
+    big = message(1).replace(b"The report editor crashes.", lines)
+    dovecot.append([big])
+
+    MailboxFetcher(mailbox_of(dovecot)).fetch_once()
+
+    assert read_blob(InboundMail.objects.get().raw) == big
+
+
 def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
