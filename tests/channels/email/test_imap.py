@@ -30,6 +30,7 @@ from supportdesk.channels.email.receivers.imap import (
     LoginRefused,
     MailboxError,
     MailboxFetcher,
+    MailboxRefused,
     fetch_all_once,
 )
 from supportdesk.core.blobs import read_blob
@@ -257,6 +258,15 @@ def test_a_wrong_password_is_refused_with_the_mailbox_named_and_the_password_hid
     assert text.startswith("mailbox support@example.com (imap://support@example.com:***@")
     assert "login refused" in text
     assert "wrong secret" not in text
+
+
+def test_a_folder_that_does_not_exist_is_refused_by_name(db, dovecot):
+    mailbox = parse_mailbox_url(
+        "SUPPORTDESK_IMAP_MAILBOXES", dovecot.url(SUPPORT, folder="Nowhere")
+    )
+
+    with pytest.raises(MailboxRefused, match=r"cannot open folder 'Nowhere'"):
+        MailboxFetcher(mailbox).fetch_once()
 
 
 def test_an_unreachable_server_is_a_mailbox_error_naming_it(db):

@@ -28,7 +28,12 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import ImapToolsError, MailboxLoginError
+from imap_tools.errors import (
+    ImapToolsError,
+    MailboxFolderCreateError,
+    MailboxFolderSelectError,
+    MailboxLoginError,
+)
 from imap_tools.utils import encode_folder
 
 from config.imap import ImapMailbox
@@ -62,8 +67,13 @@ class BadMessage(MailboxError):
     """The server dropped the connection while sending one message: skip it for a while."""
 
 
-class LoginRefused(MailboxError):
-    """The server refused the user name or password: retrying soon would not help."""
+class MailboxRefused(MailboxError):
+    """The server refuses what the settings ask (a login, a folder, a keyword): retrying
+    soon would not help, so the fetcher waits minutes, not seconds."""
+
+
+class LoginRefused(MailboxRefused):
+    """The server refused the user name or password."""
 
 
 @dataclass
@@ -124,7 +134,7 @@ class MailboxFetcher:
                         self._fetch_pending(box)
                         failures = 0
                         self._wait_for_mail(box)
-            except LoginRefused as exc:
+            except MailboxRefused as exc:
                 failures += 1
                 delay = _backoff(failures, LOGIN_RETRY_FIRST_SECONDS, LOGIN_RETRY_MAX_SECONDS)
                 log.error("%s; retrying in %.0f s", exc, delay)
@@ -172,19 +182,44 @@ class MailboxFetcher:
                 f"{self._label()}: login refused for user {mailbox.username!r}: "
                 f"{_server_text(exc.command_result)}"
             ) from None
+        except imaplib.IMAP4.abort:
+            _logout_quietly(box)
+            raise  # the connection broke: not a refusal
         except imaplib.IMAP4.error as exc:
             _logout_quietly(box)
             raise LoginRefused(
                 f"{self._label()}: login refused for user {mailbox.username!r}: {_describe(exc)}"
             ) from None
+        try:
+            self._prepare(box)
+        except BaseException:
+            _logout_quietly(box)
+            raise
+        return box
+
+    def _prepare(self, box: BaseMailBox) -> None:
+        """Learn what the server offers, make the done folder, select the folder to fetch."""
+        mailbox = self.mailbox
         # The greeting's capabilities are those before login; servers announce more after.
         typ, data = box.client.capability()
         if typ == "OK" and data and data[0]:
             box.client.capabilities = tuple(data[0].decode("ascii", "replace").upper().split())
         if mailbox.after == "move" and not box.folder.exists(mailbox.after_target):
             log.info("%s: creating folder %r for fetched mail", self._label(), mailbox.after_target)
-            box.folder.create(mailbox.after_target)
-        box.folder.set(mailbox.folder)
+            try:
+                box.folder.create(mailbox.after_target)
+            except MailboxFolderCreateError as exc:
+                raise MailboxRefused(
+                    f"{self._label()}: cannot create folder {mailbox.after_target!r} "
+                    f"(after=move:): {_server_text(exc.command_result)}"
+                ) from None
+        try:
+            box.folder.set(mailbox.folder)
+        except MailboxFolderSelectError as exc:
+            raise MailboxRefused(
+                f"{self._label()}: cannot open folder {mailbox.folder!r}: "
+                f"{_server_text(exc.command_result)}"
+            ) from None
         if mailbox.after == "keyword":
             self._require_keywords(box)
         idle = "IDLE" in box.client.capabilities
@@ -194,7 +229,6 @@ class MailboxFetcher:
             "IDLE" if idle else f"polling every {self.poll_seconds:g} s",
             _describe_after(mailbox),
         )
-        return box
 
     def _connect(self) -> BaseMailBox:
         mailbox = self.mailbox
@@ -219,7 +253,7 @@ class MailboxFetcher:
             "ascii", "replace"
         )
         if flags and "\\*" not in flags and self.mailbox.after_target not in flags.split():
-            raise LoginRefused(
+            raise MailboxRefused(
                 f"{self._label()}: the server cannot store the keyword "
                 f"{self.mailbox.after_target!r} in {self.mailbox.folder!r} (PERMANENTFLAGS "
                 f"{flags}); use after=move:FOLDER or after=seen"
