@@ -91,7 +91,10 @@ def test_unset_means_no_mailbox(monkeypatch):
         ("imaps://u@mail.example.com/INBOX", "no password"),
         ("imaps://u:hunter2@mail.example.com:99999/INBOX", "not a URL (bad port)"),
         ("imaps://u:hunter2@mail.example.com/INBOX?after=delete", "after: expected move:FOLDER"),
-        ("imaps://u:hunter2@mail.example.com/INBOX?after=keyword:a%5Cb", "not a usable IMAP keyword"),
+        (
+            "imaps://u:hunter2@mail.example.com/INBOX?after=keyword:a%5Cb",
+            "not a usable IMAP keyword",
+        ),
         ("imaps://u:hunter2@mail.example.com/INBOX?after=move:INBOX", "to the folder they are"),
         ("imaps://u:hunter2@mail.example.com/INBOX?tls=none", "tls= is for imap:// URLs"),
         ("imap://u:hunter2@mail.example.com/INBOX?tls=maybe", "tls: expected starttls or none"),
