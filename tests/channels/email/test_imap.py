@@ -117,21 +117,40 @@ def test_messages_become_inbound_mail_then_tickets_and_move_to_the_done_folder(
     assert InboundMail.objects.filter(ticket__isnull=False).count() >= 2
 
 
-def test_a_message_is_marked_only_after_its_row_is_committed(db, dovecot):
-    dovecot.append([message(1), message(2)])
-    seen_on_server: list[list[bytes]] = []
+def test_a_message_is_marked_only_after_its_row_is_committed(db, dovecot, monkeypatch):
+    monkeypatch.setattr(imap, "MARK_BATCH", 2)  # marks after the 2nd and the 3rd
+    sent = [message(1), message(2), message(3)]
+    dovecot.append(sent)
+    looks: list[tuple[bool, int]] = []
 
     def accept_and_look(raw: bytes, **kwargs: Any) -> tuple[InboundMail, bool]:
-        result = accept_message(raw, **kwargs)
-        # Committed now, and still untouched in the INBOX.
-        assert InboundMail.objects.filter(pk=result[0].pk).exists()
-        seen_on_server.append(bodies(dovecot.folder_state("INBOX")))
-        return result
+        in_inbox = raw in bodies(dovecot.folder_state("INBOX"))
+        moved = bodies(dovecot.folder_state(DONE))
+        # Whatever was moved already has its row.
+        assert all(InboundMail.objects.filter(size=len(done)).exists() for done in moved)
+        looks.append((in_inbox, len(moved)))
+        return accept_message(raw, **kwargs)
 
     MailboxFetcher(mailbox_of(dovecot), accept=accept_and_look).fetch_once()
 
-    assert seen_on_server == [[message(1), message(2)], [message(2)]]
+    assert looks == [(True, 0), (True, 0), (True, 2)]
     assert dovecot.folder_state("INBOX") == []
+    assert bodies(dovecot.folder_state(DONE)) == sent
+
+
+def test_the_committed_messages_are_marked_when_a_later_one_cannot_be_stored(db, dovecot):
+    dovecot.append([message(1), message(2)])
+
+    def second_fails(raw: bytes, **kwargs: Any) -> tuple[InboundMail, bool]:
+        if raw == message(2):
+            raise RuntimeError("disk full")
+        return accept_message(raw, **kwargs)
+
+    with pytest.raises(MailboxError, match="cannot store message UID 2: RuntimeError: disk full"):
+        MailboxFetcher(mailbox_of(dovecot), accept=second_fails).fetch_once()
+
+    assert bodies(dovecot.folder_state(DONE)) == [message(1)]
+    assert dovecot.folder_state("INBOX") == [(message(2), set())]
 
 
 def test_a_storage_failure_marks_nothing_and_names_the_mailbox(db, dovecot):

@@ -54,6 +54,8 @@ LOGIN_RETRY_MAX_SECONDS = 60 * 60.0
 BAD_MESSAGE_RETRY_SECONDS = 15 * 60.0
 # Pauses between attempts to store one message after a database error; None: give up.
 STORE_RETRY_PAUSES = (0.1, 0.5, None)
+# Committed messages marked per IMAP command.
+MARK_BATCH = 100
 
 # A line like `12 (UID 345 BODY[] {2048}`: which message a FETCH literal belongs to.
 FETCH_UID = re.compile(rb"\bUID (\d+)\b")
@@ -282,17 +284,30 @@ class MailboxFetcher:
                         marked_yet_found,
                     )
                 break
-            for uid in todo:
-                if self.stop.is_set():
-                    break
-                handled.add(uid)
-                outcome = self._fetch_one(box, uid)
-                if outcome == "failed":
-                    failed.add(uid)
-                elif outcome == "stored":
-                    report.stored += 1
-                elif outcome == "repeated":
-                    report.repeated += 1
+            committed: list[str] = []
+            try:
+                for uid in todo:
+                    if self.stop.is_set():
+                        break
+                    handled.add(uid)
+                    outcome = self._fetch_one(box, uid)
+                    if outcome == "failed":
+                        failed.add(uid)
+                        continue
+                    if outcome == "stored":
+                        report.stored += 1
+                    elif outcome == "repeated":
+                        report.repeated += 1
+                    if outcome != "gone":
+                        committed.append(uid)
+                    if len(committed) >= MARK_BATCH:
+                        self._mark(box, committed)
+                        committed = []
+            finally:
+                # Committed ones are marked even when the pass stops at a storage failure;
+                # if marking fails too, they are fetched again later and stored once.
+                if committed:
+                    self._mark_quietly(box, committed)
         if report.stored or report.repeated or report.failed:
             log.info(
                 "%s: %d stored, %d already here, %d left on the server for later",
@@ -354,7 +369,6 @@ class MailboxFetcher:
             raise MailboxError(
                 f"{self._label()}: cannot store message UID {uid}: {_describe(exc)}"
             ) from exc
-        self._mark(box, uid)
         return "stored" if created else "repeated"
 
     def _store(self, raw: bytes) -> bool:
@@ -376,30 +390,40 @@ class MailboxFetcher:
     def _envelope_to(self) -> list[str]:
         return [self.mailbox.address] if self.mailbox.address else []
 
-    def _mark(self, box: BaseMailBox, uid: str) -> None:
+    def _mark(self, box: BaseMailBox, uids: list[str]) -> None:
+        """Mark committed messages as fetched: one command for many, as each costs the server
+        a write to disk (per-message MOVEs took more time than our own commits)."""
         mailbox = self.mailbox
         client = box.client
+        uid_set = ",".join(uids)
+        what = f"UID {uid_set}" if len(uids) == 1 else f"{len(uids)} UIDs from {uids[0]}"
         if mailbox.after == "move":
             folder = encode_folder(mailbox.after_target).decode("ascii")
             if "MOVE" in client.capabilities:
-                _check(client.uid("MOVE", uid, folder), f"move UID {uid}", self._label())
+                _check(client.uid("MOVE", uid_set, folder), f"move {what}", self._label())
                 return
-            _check(client.uid("COPY", uid, folder), f"copy UID {uid}", self._label())
+            _check(client.uid("COPY", uid_set, folder), f"copy {what}", self._label())
             _check(
-                client.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"),
-                f"delete UID {uid}",
+                client.uid("STORE", uid_set, "+FLAGS.SILENT", "(\\Deleted)"),
+                f"delete {what}",
                 self._label(),
             )
             if "UIDPLUS" in client.capabilities:
-                _check(client.uid("EXPUNGE", uid), f"expunge UID {uid}", self._label())
-            # Without UIDPLUS the copy stays flagged \Deleted (and out of our search) until
+                _check(client.uid("EXPUNGE", uid_set), f"expunge {what}", self._label())
+            # Without UIDPLUS the copies stay flagged \Deleted (and out of our search) until
             # someone expunges: a plain EXPUNGE would also remove other people's deletions.
             return
         _check(
-            client.uid("STORE", uid, "+FLAGS.SILENT", f"({mailbox.after_target})"),
-            f"mark UID {uid}",
+            client.uid("STORE", uid_set, "+FLAGS.SILENT", f"({mailbox.after_target})"),
+            f"mark {what}",
             self._label(),
         )
+
+    def _mark_quietly(self, box: BaseMailBox, uids: list[str]) -> None:
+        try:
+            self._mark(box, uids)
+        except (MailboxError, OSError, imaplib.IMAP4.error) as exc:
+            log.warning("%s (fetched again later, stored once)", exc)
 
     # -- waiting ------------------------------------------------------------------------------
 
