@@ -389,6 +389,17 @@ def test_supportdesk_run_starts_a_fetcher_only_when_mailboxes_are_configured(set
     assert list(specs["fetch"].argv[-2:]) == ["mail", "fetch"]
 
 
+def test_mail_fetch_without_mailboxes_says_which_variable_to_set(settings, capsys):
+    from supportdesk.cli import main
+
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "IMAP_MAILBOXES": []}
+
+    assert main(["mail", "fetch", "--once"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "supportdesk: configuration error: SUPPORTDESK_IMAP_MAILBOXES: no mailbox configured"
+    )
+
+
 # -- supportdesk mail fetch, as a process -----------------------------------------------------
 
 
@@ -538,6 +549,41 @@ def test_a_wrong_password_is_not_retried_at_once(tmp_path, dovecot, process_data
             process.kill()
             process.wait()
     assert dovecot.log_text.count("(auth failed, ") == 1, dovecot.log_text  # one login, no loop
+
+
+def test_fetch_once_with_mailbox_fetches_only_that_one(tmp_path, dovecot, process_database):
+    tag = f"only{uuid.uuid4().hex[:8]}"
+    dovecot.append([message(1, tag=f"{tag}-support")], user=SUPPORT)
+    dovecot.append([message(1, tag=f"{tag}-direct")], user=DIRECT)
+    env = clean_env(
+        tmp_path / "data",
+        process_database,
+        SUPPORTDESK_IMAP_MAILBOXES=f"{dovecot.url(SUPPORT)}\n{dovecot.url(DIRECT)}",
+    )
+
+    result = subprocess.run(
+        [str(SUPPORTDESK), "mail", "fetch", "--once", "--mailbox", DIRECT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    unknown = subprocess.run(
+        [str(SUPPORTDESK), "mail", "fetch", "--once", "--mailbox", "sales"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert process_database.message_ids(f"{tag}-direct") == [f"{tag}-direct-1@customer.example"]
+    assert process_database.message_ids(f"{tag}-support") == []
+    assert unknown.returncode == 2
+    assert unknown.stderr == (
+        "supportdesk: no mailbox called 'sales' in SUPPORTDESK_IMAP_MAILBOXES "
+        f"(there are: {SUPPORT}, {DIRECT})\n"
+    )
 
 
 def test_a_bad_setting_names_the_variable_and_exits_2(tmp_path, process_database):
