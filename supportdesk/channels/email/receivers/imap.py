@@ -336,8 +336,8 @@ class MailboxFetcher:
         return "UNDELETED"
 
     def _fetch_one(self, box: BaseMailBox, uid: str) -> str:
-        """ "stored", "repeated", "gone" or "failed"; raises MailboxError when the connection or the
-        database is gone (the pass cannot go on)."""
+        """One message into the database: its outcome, one of stored, repeated, gone or
+        failed. Raises MailboxError when the connection or the database is gone."""
         try:
             typ, data = box.client.uid("FETCH", uid, "(BODY.PEEK[])")
         except (OSError, imaplib.IMAP4.error) as exc:
@@ -428,6 +428,9 @@ class MailboxFetcher:
     # -- waiting ------------------------------------------------------------------------------
 
     def _wait_for_mail(self, box: BaseMailBox) -> None:
+        # imaplib keeps every untagged answer (EXISTS, EXPUNGE...) it was not asked for; on a
+        # connection that lives for days that would grow without end. We search anyway.
+        box.client.untagged_responses.clear()
         if "IDLE" not in box.client.capabilities:
             # A short NOOP keeps the connection known to be alive between polls.
             self.stop.wait(self.poll_seconds)
