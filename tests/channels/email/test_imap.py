@@ -236,14 +236,17 @@ def test_two_mailboxes_are_fetched_in_parallel(transactional_db, dovecot):
     dovecot.append([message(n, tag="direct") for n in range(5)], user=DIRECT)
     started: list[str] = []
     both_started = threading.Barrier(2, timeout=20)
-    real_accept = accept_message
+    # The test database of SQLite is in memory, where a second writer fails at once instead
+    # of waiting: the commits take turns, the fetching does not.
+    one_writer = threading.Lock()
 
     def accept_when_both_run(raw: bytes, **kwargs: Any) -> tuple[InboundMail, bool]:
         name = kwargs["envelope_to"][0]
         if name not in started:
             started.append(name)
             both_started.wait()  # fails unless the other mailbox is being fetched meanwhile
-        return real_accept(raw, **kwargs)
+        with one_writer:
+            return accept_message(raw, **kwargs)
 
     mailboxes = [mailbox_of(dovecot, SUPPORT), mailbox_of(dovecot, DIRECT)]
     original = MailboxFetcher.__init__
