@@ -21,6 +21,7 @@ from config.env import (
     env_path,
     env_str,
 )
+from config.imap import env_imap_mailboxes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("SUPPORTDESK_DATA_DIR", BASE_DIR / "var")
@@ -188,6 +189,11 @@ SUPPORTDESK: dict[str, Any] = {
     # Fax-to-email gateways (sender addresses or domains): their mail becomes fax messages.
     "FAX_GATEWAYS": env_mail_senders("SUPPORTDESK_FAX_GATEWAYS", []),
 }
+
+# IMAP intake (`supportdesk mail fetch`): mailboxes hosted elsewhere, as URLs (config/imap.py).
+SUPPORTDESK["IMAP_MAILBOXES"] = env_imap_mailboxes("SUPPORTDESK_IMAP_MAILBOXES")
+# How often a server without IDLE is asked for new mail.
+SUPPORTDESK["IMAP_POLL_SECONDS"] = env_int("SUPPORTDESK_IMAP_POLL_SECONDS", 60, minimum=1)
 
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:
     raise SettingError("SUPPORTDESK_MAIL_FROM", "expected one address, like support@example.com")

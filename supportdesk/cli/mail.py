@@ -1,5 +1,5 @@
 """The email desk's commands: `smtpd` (the SMTP and LMTP listener), `mail ingest` (the pipe
-door for an MTA), `mail status` and `mail quarantine list|show|replay`."""
+door for an MTA), `mail fetch` (IMAP), `mail status` and `mail quarantine list|show|replay`."""
 
 from __future__ import annotations
 
@@ -77,6 +77,30 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     # An MTA reads the exit status: whatever fails (a bad setting included) must say
     # "try again later", never "bounce".
     ingest.set_defaults(handler=ingest_command, failure_exit=EXIT_TEMPFAIL)
+
+    fetch = mail_commands.add_parser(
+        "fetch",
+        help="fetch mail from the IMAP mailboxes of SUPPORTDESK_IMAP_MAILBOXES",
+        description="Fetch mail from every mailbox of SUPPORTDESK_IMAP_MAILBOXES in parallel, "
+        "waiting for new mail (IDLE, else polling) until SIGTERM or Ctrl-C. A message is "
+        "marked as fetched (moved, tagged or flagged, as its URL says) only once it is stored "
+        "and committed here.",
+    )
+    fetch.add_argument(
+        "--once",
+        action="store_true",
+        help="fetch what is there and exit: 0 when every mailbox went through, "
+        "75 (EX_TEMPFAIL) otherwise",
+    )
+    fetch.add_argument(
+        "--mailbox",
+        dest="mailboxes",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this mailbox (its name= option, else its user name; repeat for several)",
+    )
+    fetch.set_defaults(handler=fetch_command)
 
     status = mail_commands.add_parser("status", help="how many mails intake holds, by status")
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -232,6 +256,80 @@ def ingest_command(args: argparse.Namespace) -> int:
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+# -- mail fetch -------------------------------------------------------------------------------
+
+
+def fetch_command(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.db import connections
+
+    from supportdesk.channels.email.receivers.imap import fetch_all_once, run_fetchers
+
+    configured = settings.SUPPORTDESK["IMAP_MAILBOXES"]
+    if not configured:
+        raise CommandFailed(
+            "configuration error: SUPPORTDESK_IMAP_MAILBOXES: no mailbox configured "
+            "(expected URLs like imaps://USER:PASSWORD@HOST/INBOX)",
+            EXIT_USAGE,
+        )
+    by_name = {mailbox.name: mailbox for mailbox in configured}
+    for name in args.mailboxes:
+        if name not in by_name:
+            raise CommandFailed(
+                f"no mailbox called {name!r} in SUPPORTDESK_IMAP_MAILBOXES "
+                f"(there are: {', '.join(by_name)})",
+                EXIT_USAGE,
+            )
+    mailboxes = [by_name[name] for name in dict.fromkeys(args.mailboxes)] or list(configured)
+    ensure_data_dirs()
+    try:
+        require_database()
+    except CommandFailed as exc:
+        if args.once:  # the database will be back: the run can be tried again
+            exc.code = EXIT_TEMPFAIL
+        raise
+    # Each fetcher thread opens its own connection.
+    connections.close_all()
+
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
+    restore = on_stop_signals(on_signal)
+    outcome: list[bool] = []
+    try:
+        if args.once:
+            worker = threading.Thread(
+                target=lambda: outcome.append(fetch_all_once(mailboxes, stop=stop)),
+                name="imap-once",
+            )
+        else:
+            poll_seconds = float(settings.SUPPORTDESK["IMAP_POLL_SECONDS"])
+            worker = threading.Thread(
+                target=run_fetchers,
+                args=(mailboxes,),
+                kwargs={"stop": stop, "poll_seconds": poll_seconds},
+                name="imap-fetchers",
+            )
+        worker.start()
+        # The main thread only waits, so that it can take the stop signals.
+        while worker.is_alive():
+            worker.join(0.5)
+    finally:
+        stop.set()
+        restore()
+    for signum in received[:1]:
+        logging.getLogger("supportdesk.fetch").info(
+            "%s received: stopped", signal.Signals(signum).name
+        )
+    if args.once and not (outcome and outcome[0]):
+        return EXIT_TEMPFAIL
+    return EXIT_OK
 
 
 # -- mail status ------------------------------------------------------------------------------

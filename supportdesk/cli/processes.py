@@ -188,6 +188,19 @@ def smtpd_spec() -> ProcessSpec | None:
     return ProcessSpec("smtpd", smtpd_argv(), ready_check=port_accepts_connections(host, port))
 
 
+def mail_fetch_argv() -> list[str]:
+    return [sys.executable, "-m", "supportdesk.cli", "mail", "fetch"]
+
+
+def mail_fetch_spec() -> ProcessSpec | None:
+    """The IMAP fetcher, when SUPPORTDESK_IMAP_MAILBOXES names mailboxes; None otherwise."""
+    from django.conf import settings
+
+    if not settings.SUPPORTDESK["IMAP_MAILBOXES"]:
+        return None
+    return ProcessSpec("fetch", mail_fetch_argv())
+
+
 def process_specs(*, bind: str, workers: int) -> list[ProcessSpec]:
     """The processes of `supportdesk run`. The mail fetcher and the phone front door join
     this list as they are built."""
@@ -201,6 +214,9 @@ def process_specs(*, bind: str, workers: int) -> list[ProcessSpec]:
     smtpd = smtpd_spec()
     if smtpd is not None:
         specs.append(smtpd)
+    fetch = mail_fetch_spec()
+    if fetch is not None:
+        specs.append(fetch)
     return specs
 
 
