@@ -7,7 +7,9 @@ best reading is kept, so the processing task can always decide what to do with t
 
 from __future__ import annotations
 
+import mimetypes
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,14 @@ from email.utils import parsedate_to_datetime
 from html import unescape
 from html.parser import HTMLParser
 
+from tnefparse import TNEF
+
+from supportdesk.channels.email.quoting import (
+    looks_like_a_reply,
+    split_reply_html,
+    split_reply_text,
+)
+
 # A MIME tree deeper or wider than any real mail: beyond these, stop reading the structure.
 MAX_PARTS = 500
 MAX_DEPTH = 20
@@ -27,8 +37,14 @@ MAX_DEPTH = 20
 # quadratic work) near a thousand levels: count container declarations in the raw bytes
 # first and refuse to parse the structure of a message that declares too many.
 MAX_CONTAINERS = 200
-MAX_SUBJECT_LENGTH = 998
-PARSER_FAILURE = "parser failure"  # the longest line RFC 5322 allows
+# Decoding can only shrink base64 and quoted-printable, but a message also expands by its
+# nested messages and winmail.dat contents: all decoded parts together stay under this (twice
+# the default 40 MiB message size; the processing task passes the configured figure).
+DEFAULT_MAX_EXPANDED_BYTES = 80 * 1024 * 1024
+# tnefparse copies the rest of the file for each object it reads: quadratic on many tiny ones.
+MAX_TNEF_OBJECTS = 10_000
+MAX_SUBJECT_LENGTH = 998  # the longest line RFC 5322 allows
+PARSER_FAILURE = "parser failure"
 
 _CONTAINER_DECLARATION = re.compile(
     rb"content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart/|message/rfc822)", re.IGNORECASE
@@ -60,7 +76,10 @@ class ParsedMail:
     to: tuple[str, ...]
     cc: tuple[str, ...]
     date: datetime | None
+    # The new part of a reply (or the whole text of a new request) ...
     text: str
+    # ... and what a reply quotes below it (history, signature): kept for the record only.
+    quoted_text: str
     html: str
     attachments: tuple[ParsedAttachment, ...]
     is_automatic: bool
@@ -70,11 +89,16 @@ class ParsedMail:
     defects: tuple[str, ...]
 
 
-def parse_mail(raw: bytes, *, return_path: str | None = None) -> ParsedMail:
+def parse_mail(
+    raw: bytes,
+    *,
+    return_path: str | None = None,
+    max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES,
+) -> ParsedMail:
     """Read a message. `return_path` is the SMTP envelope sender when known ("" or "<>"
     for the null sender of bounces); None when the door does not know it."""
     try:
-        return _Reader().read(raw, return_path)
+        return _Reader(max_expanded_bytes).read(raw, return_path)
     except Exception as exc:
         # A bug here must not lose the mail: what cannot be read goes to the quarantine.
         failure = f"{PARSER_FAILURE} ({type(exc).__name__}: {exc})"[:300]
@@ -89,6 +113,7 @@ def parse_mail(raw: bytes, *, return_path: str | None = None) -> ParsedMail:
             cc=(),
             date=None,
             text="",
+            quoted_text="",
             html="",
             attachments=(),
             is_automatic=False,
@@ -99,10 +124,15 @@ def parse_mail(raw: bytes, *, return_path: str | None = None) -> ParsedMail:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, max_expanded_bytes: int) -> None:
         self.defects: list[str] = []
         self.parts_seen = 0
         self.limit_exceeded = ""
+        self.max_expanded_bytes = max_expanded_bytes
+        self.expanded_bytes = 0
+        # Bodies found inside winmail.dat: used when the mail itself has no text.
+        self.tnef_texts: list[str] = []
+        self.tnef_htmls: list[str] = []
 
     def defect(self, text: str) -> None:
         if len(self.defects) < 100:
@@ -120,15 +150,23 @@ class _Reader:
         attachments: list[ParsedAttachment] = []
         if not self.limit_exceeded:
             self.collect(message, 0, text_parts, html_parts, attachments)
+        if not any(part.strip() for part in [*text_parts, *html_parts]):
+            text_parts, html_parts = self.tnef_texts, self.tnef_htmls
         text = "\n\n".join(part for part in text_parts if part.strip())
         html = "\n".join(html_parts)
-        if not text.strip() and html.strip():
+        text_from_html = not text.strip() and bool(html.strip())
+        if text_from_html:
             text = html_to_text(html)
         automatic_reason = self.automatic_reason(message, from_address, return_path)
+        in_reply_to = _first_message_id(self.header_text(message, "in-reply-to"))
+        references = tuple(_message_ids(self.header_text(message, "references")))
+        quoted_text = ""
+        if looks_like_a_reply(subject=subject, in_reply_to=in_reply_to, references=references):
+            text, quoted_text, html = _without_history(text, html, text_from_html=text_from_html)
         return ParsedMail(
             message_id=_first_message_id(self.header_text(message, "message-id")),
-            in_reply_to=_first_message_id(self.header_text(message, "in-reply-to")),
-            references=tuple(_message_ids(self.header_text(message, "references"))),
+            in_reply_to=in_reply_to,
+            references=references,
             subject=subject,
             from_address=from_address,
             from_name=from_name,
@@ -136,6 +174,7 @@ class _Reader:
             cc=tuple(address for _, address in self.addresses(message, "cc")),
             date=self.date(message),
             text=text.strip(),
+            quoted_text=quoted_text,
             html=html,
             attachments=tuple(attachments),
             is_automatic=bool(automatic_reason),
@@ -197,6 +236,8 @@ class _Reader:
         attachments: list[ParsedAttachment],
     ) -> None:
         for part, _level in self.walk(message, depth):
+            if self.limit_exceeded:
+                return
             content_type = _content_type(part)
             if content_type.startswith("multipart/"):
                 continue
@@ -214,6 +255,8 @@ class _Reader:
                 continue
             content = self.payload_bytes(part)
             if content is None:
+                continue
+            if _is_tnef(content_type, filename) and self.expand_tnef(content, attachments):
                 continue
             attachments.append(
                 ParsedAttachment(
@@ -234,6 +277,8 @@ class _Reader:
         except Exception as exc:
             self.defect(f"attached message unreadable ({type(exc).__name__})")
             content = b""
+        if not self.count_expanded(len(content)):
+            return
         name = self.filename(part)
         if not name and inner is not None:
             inner_subject = _one_line(self.header_text(inner, "subject"))
@@ -246,15 +291,65 @@ class _Reader:
 
     # -- content ----------------------------------------------------------------------
 
+    def count_expanded(self, size: int) -> bool:
+        """Add decoded bytes to the message's total; False once over the limit."""
+        self.expanded_bytes += size
+        if self.expanded_bytes > self.max_expanded_bytes and not self.limit_exceeded:
+            self.limit_exceeded = f"more than {self.max_expanded_bytes} bytes once decoded"
+            self.defect(self.limit_exceeded)
+        return not self.limit_exceeded
+
     def payload_bytes(self, part: Message) -> bytes | None:
+        encoded = part.get_payload()
+        # Decoded base64 is three quarters of its text: refuse before decoding, not after.
+        estimate = len(encoded) * 3 // 4 if isinstance(encoded, str) else 0
+        if self.expanded_bytes + estimate > self.max_expanded_bytes:
+            self.count_expanded(estimate)
+            return None
         try:
             payload = part.get_payload(decode=True)
         except Exception as exc:
             self.defect(f"part unreadable ({type(exc).__name__})")
             return None
-        if isinstance(payload, bytes):
+        if isinstance(payload, bytes) and self.count_expanded(len(payload)):
             return payload
         return None
+
+    def expand_tnef(self, content: bytes, attachments: list[ParsedAttachment]) -> bool:
+        """Outlook's winmail.dat: its files become attachments and its body the text when
+        the mail has none. False (keep the file as it is) when it cannot be read."""
+        if _tnef_object_count(content) > MAX_TNEF_OBJECTS:
+            self.defect(f"winmail.dat has more than {MAX_TNEF_OBJECTS} objects: kept as a file")
+            return False
+        try:
+            tnef = TNEF(content, do_checksum=False)
+            files = [
+                (_tnef_text(item.long_filename() or item.name), bytes(item.data))
+                for item in tnef.attachments
+            ]
+            body = _tnef_text(tnef.body or "")
+            html = _tnef_text(tnef.htmlbody or "")
+        except Exception as exc:
+            self.defect(f"winmail.dat unreadable ({type(exc).__name__}): kept as a file")
+            return False
+        if not files and not body.strip() and not html.strip():
+            self.defect("winmail.dat holds no file and no text: kept as a file")
+            return False
+        for name, data in files:
+            if not self.count_expanded(len(data)):
+                return True
+            attachments.append(
+                ParsedAttachment(
+                    filename=_one_line(name) or "attachment.bin",
+                    content_type=_guess_content_type(name),
+                    content=data,
+                )
+            )
+        if body.strip():
+            self.tnef_texts.append(body.replace("\r\n", "\n").replace("\r", "\n"))
+        if html.strip():
+            self.tnef_htmls.append(html.replace("\r\n", "\n").replace("\r", "\n"))
+        return True
 
     def decode_text(self, part: Message) -> str:
         content = self.payload_bytes(part) or b""
@@ -382,6 +477,57 @@ class _Reader:
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+
+def _without_history(text: str, html: str, *, text_from_html: bool) -> tuple[str, str, str]:
+    """(new text, quoted text, html) of a reply. The HTML is kept only when it could be cut
+    where the text was (or neither was): a stored HTML body that still showed the history
+    would undo the cut. Without a consistent HTML cut, the text alone is kept."""
+    html_split = split_reply_html(html) if html.strip() else None
+    if html_split is not None and not html_to_text(html_split.new).strip():
+        html_split = None  # never cut everything
+    if text_from_html and html_split is not None:
+        # The text is the HTML's: cut by the HTML's markers, then drop its signature.
+        new = split_reply_text(html_to_text(html_split.new))
+        quoted = "\n\n".join(
+            piece for piece in (new.quoted, html_to_text(html_split.quoted)) if piece
+        )
+        return new.new, quoted, html_split.new
+    split = split_reply_text(text)
+    if not split.history_cut:
+        return split.new, split.quoted, html
+    return split.new, split.quoted, html_split.new if html_split is not None else ""
+
+
+def _is_tnef(content_type: str, filename: str) -> bool:
+    return content_type == "application/ms-tnef" or filename.lower() == "winmail.dat"
+
+
+def _tnef_object_count(data: bytes) -> int:
+    """How many objects tnefparse would read, walked the way it walks them."""
+    offset, count = 6, 0
+    while offset + 12 < len(data) and count <= MAX_TNEF_OBJECTS:
+        (length,) = struct.unpack_from("<I", data, offset + 5)
+        offset += length + 11
+        count += 1
+    return count
+
+
+def _tnef_text(value: str | bytes) -> str:
+    """tnefparse gives str or bytes depending on the property type."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    for charset in _FALLBACK_CHARSETS:
+        try:
+            return value.decode(charset).replace("\x00", "")
+        except UnicodeDecodeError:
+            continue
+    return value.decode("latin-1").replace("\x00", "")
+
+
+def _guess_content_type(filename: str) -> str:
+    guessed, _encoding = mimetypes.guess_type(filename, strict=False)
+    return guessed or "application/octet-stream"
 
 
 def _content_type(part: Message) -> str:
