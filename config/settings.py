@@ -166,6 +166,11 @@ SUPPORTDESK: dict[str, Any] = {
     "MAIL_AUTO_REPLIES_PER_HOUR": env_int("SUPPORTDESK_MAIL_AUTO_REPLIES_PER_HOUR", 5, minimum=0),
 }
 
+# All parts of a message once decoded (attachments, nested mail, winmail.dat contents): past
+# this, the mail goes to the quarantine unread. Twice the largest message by default.
+SUPPORTDESK["MAIL_MAX_EXPANDED_BYTES"] = env_int(
+    "SUPPORTDESK_MAIL_MAX_EXPANDED_BYTES", 2 * SUPPORTDESK["MAIL_MAX_BYTES"], minimum=1024
+)
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:
     raise SettingError("SUPPORTDESK_MAIL_FROM", "expected one address, like support@example.com")
 SUPPORTDESK["MAIL_FROM"] = SUPPORTDESK["MAIL_FROM"][0]

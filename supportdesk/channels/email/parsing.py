@@ -318,11 +318,18 @@ class _Reader:
     def expand_tnef(self, content: bytes, attachments: list[ParsedAttachment]) -> bool:
         """Outlook's winmail.dat: its files become attachments and its body the text when
         the mail has none. False (keep the file as it is) when it cannot be read."""
-        if _tnef_object_count(content) > MAX_TNEF_OBJECTS:
+        count, whole = _tnef_objects(content)
+        if count > MAX_TNEF_OBJECTS:
             self.defect(f"winmail.dat has more than {MAX_TNEF_OBJECTS} objects: kept as a file")
             return False
+        if not whole:
+            self.defect("winmail.dat is truncated: kept as a file")
+            return False
         try:
-            tnef = TNEF(content, do_checksum=False)
+            tnef = TNEF(content, do_checksum=True)
+            if not all(item.good_checksum for item in tnef.objects):
+                self.defect("winmail.dat fails its checksums: kept as a file")
+                return False
             files = [
                 (_tnef_text(item.long_filename() or item.name), bytes(item.data))
                 for item in tnef.attachments
@@ -503,14 +510,15 @@ def _is_tnef(content_type: str, filename: str) -> bool:
     return content_type == "application/ms-tnef" or filename.lower() == "winmail.dat"
 
 
-def _tnef_object_count(data: bytes) -> int:
-    """How many objects tnefparse would read, walked the way it walks them."""
+def _tnef_objects(data: bytes) -> tuple[int, bool]:
+    """How many objects tnefparse would read, walked the way it walks them, and whether the
+    last one is whole (tnefparse reads a truncated file without a word)."""
     offset, count = 6, 0
     while offset + 12 < len(data) and count <= MAX_TNEF_OBJECTS:
         (length,) = struct.unpack_from("<I", data, offset + 5)
         offset += length + 11
         count += 1
-    return count
+    return count, offset == len(data)
 
 
 def _tnef_text(value: str | bytes) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -57,7 +58,11 @@ def process_mail(*, mail_id: int) -> str:
     if mail.status != InboundMail.Status.RECEIVED:
         return f"skipped: already {mail.status}"
     try:
-        parsed = parse_mail(read_blob(mail.raw), return_path=_return_path(mail))
+        parsed = parse_mail(
+            read_blob(mail.raw),
+            return_path=_return_path(mail),
+            max_expanded_bytes=settings.SUPPORTDESK["MAIL_MAX_EXPANDED_BYTES"],
+        )
         with transaction.atomic():
             claimed = InboundMail.objects.filter(
                 pk=mail.pk, status=InboundMail.Status.RECEIVED
