@@ -627,9 +627,12 @@ def _first_message_id(value: str) -> str:
 
 class _TextFromHTML(HTMLParser):
     _BLOCKS = frozenset(
-        {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+        {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+        | {"table", "ul", "ol", "hr", "section", "article", "header", "footer", "center"}
     )
-    _SKIPPED = frozenset({"script", "style", "head", "title"})
+    _CELLS = frozenset({"td", "th"})
+    # Not <head> as a whole: broken HTML often leaves it open over the whole text.
+    _SKIPPED = frozenset({"script", "style", "title", "noscript", "template", "svg"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -643,11 +646,13 @@ class _TextFromHTML(HTMLParser):
             self.pieces.append("\n")
         elif tag == "li":
             self.pieces.append("\n- ")
+        elif tag in self._CELLS:
+            self.pieces.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIPPED:
             self.skipping = max(0, self.skipping - 1)
-        elif tag in self._BLOCKS:
+        elif tag in self._BLOCKS or tag == "tr":  # rows one a line, not a paragraph each
             self.pieces.append("\n")
 
     def handle_data(self, data: str) -> None:

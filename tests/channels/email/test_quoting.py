@@ -213,7 +213,7 @@ def test_thunderbird_html_is_cut_at_the_cite_prefix() -> None:
 
 def test_apple_mail_html_is_cut_at_the_cite_blockquote() -> None:
     html = (
-        "<div>It works now.</div><div><br><blockquote type=\"cite\"><div>On 24 Nov 2026, "
+        '<div>It works now.</div><div><br><blockquote type="cite"><div>On 24 Nov 2026, '
         "Support wrote:</div><div>Try again.</div></blockquote></div>"
     )
     split = split_reply_html(html)
