@@ -49,9 +49,33 @@ PARSER_FAILURE = "parser failure"
 _CONTAINER_DECLARATION = re.compile(
     rb"content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart/|message/rfc822)", re.IGNORECASE
 )
+_FIRST_DELIMITER = re.compile(rb"^--([!#-~]{1,70}?)[ \t]*\r?$", re.MULTILINE)
+# A header line: a field name of printable ASCII but the colon, then a colon (RFC 5322 2.2).
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
 _ADDRESS_FALLBACK = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[^\s<>\"'(),;:@]+")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _FALLBACK_CHARSETS = ("utf-8", "cp1252")
+# Labels that mail clients use for a larger charset than they name, read as browsers read
+# them (the WHATWG Encoding Standard): Latin-1 mail with a euro sign is Windows-1252, GB2312
+# mail uses GBK characters, Korean Outlook names Windows-949 "ks_c_5601-1987".
+_CHARSET_SUPERSETS = {
+    "iso-8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "unicode-1-1-utf-7": "utf-7",
+}
+# Headers that RFC 5322 allows once: a second one is recorded, and the first one is read.
+_SINGLE_HEADERS = ("from", "subject", "message-id", "in-reply-to", "date")
 _AUTO_REPLY_SUPPRESS_HEADERS = ("x-auto-response-suppress",)
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _MACHINE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
@@ -145,6 +169,9 @@ class _Reader:
         from_name, from_address = from_pairs[0] if from_pairs else ("", "")
         if len(from_pairs) > 1:
             self.defect("several From addresses: the first is used")
+        for name in _SINGLE_HEADERS:
+            if len(_raw_headers(message, name)) > 1:
+                self.defect(f"{name}: several headers, the first is used")
         text_parts: list[str] = []
         html_parts: list[str] = []
         attachments: list[ParsedAttachment] = []
@@ -160,6 +187,8 @@ class _Reader:
         automatic_reason = self.automatic_reason(message, from_address, return_path)
         in_reply_to = _first_message_id(self.header_text(message, "in-reply-to"))
         references = tuple(_message_ids(self.header_text(message, "references")))
+        # PostgreSQL refuses NUL in text, and no reader misses it.
+        text, html = text.replace("\x00", ""), html.replace("\x00", "")
         quoted_text = ""
         if looks_like_a_reply(subject=subject, in_reply_to=in_reply_to, references=references):
             text, quoted_text, html = _without_history(text, html, text_from_html=text_from_html)
@@ -186,6 +215,9 @@ class _Reader:
     # -- structure --------------------------------------------------------------------
 
     def parse(self, raw: bytes) -> Message:
+        raw, dropped = _without_stray_header_lines(raw)
+        if dropped:
+            self.defect(f"{dropped} lines in the header that are not headers: skipped")
         containers = len(_CONTAINER_DECLARATION.findall(raw))
         if containers > MAX_CONTAINERS:
             self.limit_exceeded = (
@@ -240,6 +272,8 @@ class _Reader:
                 return
             content_type = _content_type(part)
             if content_type.startswith("multipart/"):
+                if not part.is_multipart():
+                    self.read_broken_multipart(part, depth, text_parts, html_parts, attachments)
                 continue
             if _is_message_rfc822(part):
                 self.attach_message(part, attachments)
@@ -266,6 +300,37 @@ class _Reader:
                     inline=disposition == "inline" or bool(part.get("content-id")),
                 )
             )
+
+    def read_broken_multipart(
+        self,
+        part: Message,
+        depth: int,
+        text_parts: list[str],
+        html_parts: list[str],
+        attachments: list[ParsedAttachment],
+    ) -> None:
+        """A multipart whose boundary is missing or wrong has no parts for the parser: read
+        it again with the boundary its first delimiter line shows, else keep it as text."""
+        payload = part.get_payload()
+        if not isinstance(payload, str) or not payload.strip():
+            return
+        content = payload.encode("utf-8", "surrogateescape")
+        found = _FIRST_DELIMITER.search(content)
+        if found is not None and depth < MAX_DEPTH:
+            self.defect("multipart boundary missing or wrong: read with the one its body uses")
+            boundary = found.group(1).decode("ascii", "replace").replace('"', "")
+            header = f'Content-Type: {_content_type(part)}; boundary="{boundary}"\n\n'
+            try:
+                repaired = BytesParser(policy=policy.default).parsebytes(header.encode() + content)
+            except Exception as exc:
+                self.defect(f"multipart unreadable ({type(exc).__name__})")
+            else:
+                if repaired.is_multipart():
+                    self.collect(repaired, depth + 1, text_parts, html_parts, attachments)
+                    return
+        self.defect("multipart without parts: its content read as text")
+        if self.count_expanded(len(content)):
+            text_parts.append(self.decode_bytes(content, "", what="body"))
 
     def attach_message(self, part: Message, attachments: list[ParsedAttachment]) -> None:
         payload = part.get_payload()
@@ -368,9 +433,10 @@ class _Reader:
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def decode_bytes(self, content: bytes, declared: str, *, what: str) -> str:
-        if declared and declared not in ("us-ascii", "ascii"):
+        codec = _CHARSET_SUPERSETS.get(declared.strip().lower(), declared)
+        if codec and codec not in ("us-ascii", "ascii"):
             try:
-                return content.decode(declared)
+                return content.decode(codec)
             except UnicodeDecodeError:
                 self.defect(f"{what}: bytes do not match the declared charset {declared!r}")
             except (LookupError, ValueError):  # ValueError: a NUL in the charset name
@@ -506,6 +572,26 @@ def _without_history(text: str, html: str, *, text_from_html: bool) -> tuple[str
     return split.new, split.quoted, html_split.new if html_split is not None else ""
 
 
+def _without_stray_header_lines(raw: bytes) -> tuple[bytes, int]:
+    """The message without lines in its header that are neither headers nor continuations
+    (an mbox "From " line, a pasted sentence), when real headers follow them: the parser
+    would otherwise take the first such line as the start of the body and lose the headers
+    below it."""
+    end = re.search(rb"\r?\n\r?\n|\r\r", raw)
+    header = raw[: end.start()] if end else raw
+    lines = re.split(rb"(?<=\n)|(?<=\r)(?!\n)", header)
+    stray = [
+        index
+        for index, line in enumerate(lines)
+        if line.strip() and not _HEADER_LINE.match(line) and line[:1] not in (b" ", b"\t")
+    ]
+    if not stray or not any(_HEADER_LINE.match(line) for line in lines[stray[0] + 1 :]):
+        return raw, 0
+    dropped = set(stray)
+    kept = b"".join(line for index, line in enumerate(lines) if index not in dropped)
+    return kept + raw[len(header) :], len(stray)
+
+
 def _is_tnef(content_type: str, filename: str) -> bool:
     return content_type == "application/ms-tnef" or filename.lower() == "winmail.dat"
 
@@ -558,8 +644,17 @@ def _is_message_rfc822(part: Message) -> bool:
 
 def _default_filename(content_type: str) -> str:
     kind, _, subtype = content_type.partition("/")
-    extension = {"jpeg": "jpg", "plain": "txt", "octet-stream": "bin"}.get(subtype, subtype)
+    extension = {"jpeg": "jpg", "plain": "txt", "octet-stream": "bin", "calendar": "ics"}.get(
+        subtype, subtype
+    )
     return f"{kind or 'attachment'}.{extension[:20] or 'bin'}"
+
+
+def _raw_headers(message: Message, name: str) -> list[str]:
+    try:
+        return [str(value) for key, value in message.raw_items() if key.lower() == name]
+    except Exception:
+        return []
 
 
 def _raw_header(message: Message, name: str) -> str:
