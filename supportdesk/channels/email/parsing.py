@@ -37,6 +37,9 @@ MAX_DEPTH = 20
 # quadratic work) near a thousand levels: count container declarations in the raw bytes
 # first and refuse to parse the structure of a message that declares too many.
 MAX_CONTAINERS = 200
+# The stdlib's header parser takes quadratic time on long values (a minute for a 1 MB
+# Subject): longer ones are decoded by the plain RFC 2047 decoder instead.
+MAX_PARSED_HEADER = 16_000
 # Decoding can only shrink base64 and quoted-printable, but a message also expands by its
 # nested messages and winmail.dat contents: all decoded parts together stay under this (twice
 # the default 40 MiB message size; the processing task passes the configured figure).
@@ -49,6 +52,10 @@ PARSER_FAILURE = "parser failure"
 _CONTAINER_DECLARATION = re.compile(
     rb"content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart/|message/rfc822)", re.IGNORECASE
 )
+_BOUNDARY_PARAMETER = re.compile(
+    rb'boundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE
+)
+_DELIMITER_LINE = re.compile(rb"^--([^\r\n]{1,250})\r?$", re.MULTILINE)
 _FIRST_DELIMITER = re.compile(rb"^--([!#-~]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 # A header line: a field name of printable ASCII but the colon, then a colon (RFC 5322 2.2).
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
@@ -223,6 +230,11 @@ class _Reader:
             self.limit_exceeded = (
                 f"{containers} nested MIME containers declared (limit {MAX_CONTAINERS})"
             )
+            self.defect(self.limit_exceeded)
+            return self.parse_headers_only(raw)
+        if _delimiter_count(raw) > MAX_PARTS:
+            # The stdlib parser takes quadratic time over many parts: count them first.
+            self.limit_exceeded = f"more than {MAX_PARTS} MIME parts"
             self.defect(self.limit_exceeded)
             return self.parse_headers_only(raw)
         try:
@@ -473,6 +485,9 @@ class _Reader:
             # Undeclared 8-bit: the header parser would turn it into U+FFFD; read it here.
             self.defect(f"{name}: undeclared 8-bit text")
             return _decode_words(_repair_surrogates(raw))
+        if len(raw) > MAX_PARSED_HEADER:
+            self.defect(f"{name}: {len(raw)} characters, read without the header parser")
+            return _decode_words(raw)
         try:
             value = message.get(name)
             text = "" if value is None else str(value)
@@ -484,6 +499,8 @@ class _Reader:
     def addresses(self, message: Message, name: str) -> list[tuple[str, str]]:
         """(display name, lowercased address) pairs of an address header."""
         try:
+            if len(_raw_header(message, name)) > MAX_PARSED_HEADER:
+                raise ValueError("too long for the header parser")
             header = message.get(name)
             if header is None:
                 return []
@@ -499,7 +516,8 @@ class _Reader:
                 return found
         except Exception as exc:
             self.defect(f"{name}: unparsable address ({type(exc).__name__})")
-        raw = _repair_surrogates(_decode_words(_raw_header(message, name)))
+        # Cut: the lenient pattern is quadratic over a long run of address characters.
+        raw = _repair_surrogates(_decode_words(_raw_header(message, name)[:MAX_PARSED_HEADER]))
         matches = _ADDRESS_FALLBACK.findall(raw)
         if raw.strip() and not matches:
             self.defect(f"{name}: no address found in {raw[:80]!r}")
@@ -570,6 +588,18 @@ def _without_history(text: str, html: str, *, text_from_html: bool) -> tuple[str
     if not split.history_cut:
         return split.new, split.quoted, html
     return split.new, split.quoted, html_split.new if html_split is not None else ""
+
+
+def _delimiter_count(raw: bytes) -> int:
+    """Lines that delimit a part of one of the multiparts the message declares."""
+    boundaries = {quoted or bare for quoted, bare in _BOUNDARY_PARAMETER.findall(raw)}
+    if not boundaries:
+        return 0
+    return sum(
+        1
+        for found in _DELIMITER_LINE.finditer(raw)
+        if found.group(1).rstrip(b" \t").removesuffix(b"--") in boundaries
+    )
 
 
 def _without_stray_header_lines(raw: bytes) -> tuple[bytes, int]:

@@ -309,3 +309,19 @@ def test_a_winmail_dat_with_a_bad_checksum_is_kept_as_a_file() -> None:
     parsed = parse_mail(_with_winmail(bytes(content), text="See attached."))
     assert [a.filename for a in parsed.attachments] == ["winmail.dat"]
     assert "winmail.dat fails its checksums: kept as a file" in parsed.defects
+
+
+def test_a_megabyte_subject_is_read_without_the_slow_header_parser() -> None:
+    raw = b"From: dev@customer.example\r\nSubject: " + b"s " * 500_000 + b"\r\n\r\nbody"
+    parsed = parse_mail(raw)
+    assert parsed.subject == ("s " * 499).strip()
+    assert parsed.defects == ("subject: 1000000 characters, read without the header parser",)
+
+
+def test_a_mail_with_too_many_parts_is_stopped_before_the_parser() -> None:
+    part = b"--p\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+    raw = b'From: dev@customer.example\r\nContent-Type: multipart/mixed; boundary="p"\r\n\r\n'
+    parsed = parse_mail(raw + part * 501 + b"--p--\r\n")
+    assert parsed.limit_exceeded == "more than 500 MIME parts"
+    assert parsed.attachments == ()
+    assert parse_mail(raw + part * 400 + b"--p--\r\n").limit_exceeded == ""
