@@ -314,7 +314,7 @@ def test_a_winmail_dat_with_a_bad_checksum_is_kept_as_a_file() -> None:
 def test_a_megabyte_subject_is_read_without_the_slow_header_parser() -> None:
     raw = b"From: dev@customer.example\r\nSubject: " + b"s " * 500_000 + b"\r\n\r\nbody"
     parsed = parse_mail(raw)
-    assert parsed.subject == ("s " * 499).strip()
+    assert parsed.subject == "s " * 499  # cut at the 998 characters of a header line
     assert parsed.defects == ("subject: 1000000 characters, read without the header parser",)
 
 
