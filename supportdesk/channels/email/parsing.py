@@ -395,18 +395,15 @@ class _Reader:
     def expand_tnef(self, content: bytes, attachments: list[ParsedAttachment]) -> bool:
         """Outlook's winmail.dat: its files become attachments and its body the text when
         the mail has none. False (keep the file as it is) when it cannot be read."""
-        count, whole = _tnef_objects(content)
+        count, sound = _tnef_objects(content)
         if count > MAX_TNEF_OBJECTS:
             self.defect(f"winmail.dat has more than {MAX_TNEF_OBJECTS} objects: kept as a file")
             return False
-        if not whole:
-            self.defect("winmail.dat is truncated: kept as a file")
+        if not sound:
+            self.defect("winmail.dat is truncated or corrupt: kept as a file")
             return False
         try:
-            tnef = TNEF(content, do_checksum=True)
-            if not all(item.good_checksum for item in tnef.objects):
-                self.defect("winmail.dat fails its checksums: kept as a file")
-                return False
+            tnef = TNEF(content, do_checksum=False)
             files = [
                 (_tnef_text(item.long_filename() or item.name), bytes(item.data))
                 for item in tnef.attachments
@@ -627,14 +624,21 @@ def _is_tnef(content_type: str, filename: str) -> bool:
 
 
 def _tnef_objects(data: bytes) -> tuple[int, bool]:
-    """How many objects tnefparse would read, walked the way it walks them, and whether the
-    last one is whole (tnefparse reads a truncated file without a word)."""
-    offset, count = 6, 0
+    """How many objects tnefparse would read, walked the way it walks them, and whether all
+    are whole with a good checksum (tnefparse reads a damaged file without a word but a log
+    line for each bad object)."""
+    view = memoryview(data)
+    offset, count, sound = 6, 0, True
     while offset + 12 < len(data) and count <= MAX_TNEF_OBJECTS:
         (length,) = struct.unpack_from("<I", data, offset + 5)
-        offset += length + 11
+        end = offset + 9 + length
+        if end + 2 > len(data):
+            return count + 1, False
+        (checksum,) = struct.unpack_from("<H", data, end)
+        sound = sound and sum(view[offset + 9 : end]) & 0xFFFF == checksum
+        offset = end + 2
         count += 1
-    return count, offset == len(data)
+    return count, sound and offset == len(data)
 
 
 def _tnef_text(value: str | bytes) -> str:
