@@ -59,6 +59,12 @@ _DELIMITER_LINE = re.compile(rb"^--([^\r\n]{1,250})\r?$", re.MULTILINE)
 _FIRST_DELIMITER = re.compile(rb"^--([!#-~]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 # A header line: a field name of printable ASCII but the colon, then a colon (RFC 5322 2.2).
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+# Headers every mail has: text that merely contains a colon ("Note: ...") is not a header.
+_MAIL_HEADER_LINE = re.compile(
+    rb"^(?:from|to|cc|subject|date|message-id|mime-version|content-type|received|return-path"
+    rb"|reply-to|in-reply-to|references)[ \t]*:",
+    re.IGNORECASE,
+)
 _ADDRESS_FALLBACK = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[^\s<>\"'(),;:@]+")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _FALLBACK_CHARSETS = ("utf-8", "cp1252")
@@ -612,7 +618,7 @@ def _without_stray_header_lines(raw: bytes) -> tuple[bytes, int]:
         for index, line in enumerate(lines)
         if line.strip() and not _HEADER_LINE.match(line) and line[:1] not in (b" ", b"\t")
     ]
-    if not stray or not any(_HEADER_LINE.match(line) for line in lines[stray[0] + 1 :]):
+    if not stray or not any(_MAIL_HEADER_LINE.match(line) for line in lines[stray[0] + 1 :]):
         return raw, 0
     dropped = set(stray)
     kept = b"".join(line for index, line in enumerate(lines) if index not in dropped)
