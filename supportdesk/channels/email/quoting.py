@@ -206,10 +206,17 @@ def split_reply_html(html: str) -> SplitHTML | None:
     return SplitHTML(new=html[:offset], quoted=html[offset:])
 
 
+# Outlook for Windows draws a thin rule above the header block of the mail it quotes.
+_OUTLOOK_DESKTOP_HEADER = re.compile(
+    r"border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)\s+1\.0pt", re.IGNORECASE
+)
+
+
 class _QuoteMarkerFinder(HTMLParser):
     """Finds the first quote marker: Gmail's gmail_quote, Thunderbird's and Apple Mail's
     blockquote type=cite (with Thunderbird's moz-cite-prefix attribution above it), Outlook's
-    divRplyFwdMsg and #appendonsend (with the rule above it)."""
+    divRplyFwdMsg and #appendonsend (with the rule above it), Outlook for Windows' ruled
+    header block."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -242,6 +249,8 @@ class _QuoteMarkerFinder(HTMLParser):
         elif tag == "blockquote" and values.get("type", "").lower() == "cite":
             self.cut_at = self.cite_prefix_at or position
             self.quote_tag, self.quote_depth = tag, 1
+        elif tag == "div" and _OUTLOOK_DESKTOP_HEADER.search(values.get("style", "")):
+            self.cut_at = position
         elif element_id in ("appendonsend", "divrplyfwdmsg"):
             near_rule = self.last_rule_at is not None and self.tags_since_rule <= 2
             self.cut_at = self.last_rule_at if near_rule else position

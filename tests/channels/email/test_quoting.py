@@ -258,3 +258,16 @@ def test_outlook_history_that_quotes_older_mail_is_cut_whole() -> None:
         "> older quote\n\nregards"
     )
     assert split_reply_text(text).new == NEW
+
+
+def test_outlook_for_windows_html_is_cut_at_its_ruled_header_block() -> None:
+    html = (
+        '<div class="WordSection1"><p class="MsoNormal">It works now.</p><div>'
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
+        '<p class="MsoNormal"><b>From:</b> Support<br><b>Sent:</b> Tuesday</p></div></div>'
+        '<p class="MsoNormal">Try again.</p></div>'
+    )
+    split = split_reply_html(html)
+    assert split is not None
+    assert split.new == '<div class="WordSection1"><p class="MsoNormal">It works now.</p><div>'
+    assert split.quoted.endswith("Try again.</p></div>")
