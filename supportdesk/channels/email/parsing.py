@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import mimetypes
 import re
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,16 +18,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parsedate_to_datetime
-from html import unescape
-from html.parser import HTMLParser
 
-from tnefparse import TNEF
-
+from supportdesk.channels.email.htmltext import html_to_text
 from supportdesk.channels.email.quoting import (
     looks_like_a_reply,
     split_reply_html,
     split_reply_text,
 )
+from supportdesk.channels.email.winmail import UnreadableWinmail, is_winmail, read_winmail
+
+__all__ = ["ParsedAttachment", "ParsedMail", "html_to_text", "parse_mail"]
 
 # A MIME tree deeper or wider than any real mail: beyond these, stop reading the structure.
 MAX_PARTS = 500
@@ -44,8 +43,6 @@ MAX_PARSED_HEADER = 16_000
 # nested messages and winmail.dat contents: all decoded parts together stay under this (twice
 # the default 40 MiB message size; the processing task passes the configured figure).
 DEFAULT_MAX_EXPANDED_BYTES = 80 * 1024 * 1024
-# tnefparse copies the rest of the file for each object it reads: quadratic on many tiny ones.
-MAX_TNEF_OBJECTS = 10_000
 MAX_SUBJECT_LENGTH = 998  # the longest line RFC 5322 allows
 PARSER_FAILURE = "parser failure"
 
@@ -308,7 +305,7 @@ class _Reader:
             content = self.payload_bytes(part)
             if content is None:
                 continue
-            if _is_tnef(content_type, filename) and self.expand_tnef(content, attachments):
+            if is_winmail(content_type, filename) and self.expand_tnef(content, attachments):
                 continue
             attachments.append(
                 ParsedAttachment(
@@ -401,28 +398,12 @@ class _Reader:
     def expand_tnef(self, content: bytes, attachments: list[ParsedAttachment]) -> bool:
         """Outlook's winmail.dat: its files become attachments and its body the text when
         the mail has none. False (keep the file as it is) when it cannot be read."""
-        count, sound = _tnef_objects(content)
-        if count > MAX_TNEF_OBJECTS:
-            self.defect(f"winmail.dat has more than {MAX_TNEF_OBJECTS} objects: kept as a file")
-            return False
-        if not sound:
-            self.defect("winmail.dat is truncated or corrupt: kept as a file")
-            return False
         try:
-            tnef = TNEF(content, do_checksum=False)
-            files = [
-                (_tnef_text(item.long_filename() or item.name), bytes(item.data))
-                for item in tnef.attachments
-            ]
-            body = _tnef_text(tnef.body or "")
-            html = _tnef_text(tnef.htmlbody or "")
-        except Exception as exc:
-            self.defect(f"winmail.dat unreadable ({type(exc).__name__}): kept as a file")
+            contents = read_winmail(content)
+        except UnreadableWinmail as exc:
+            self.defect(f"winmail.dat {exc}: kept as a file")
             return False
-        if not files and not body.strip() and not html.strip():
-            self.defect("winmail.dat holds no file and no text: kept as a file")
-            return False
-        for name, data in files:
+        for name, data in contents.files:
             if not self.count_expanded(len(data)):
                 return True
             attachments.append(
@@ -432,10 +413,10 @@ class _Reader:
                     content=data,
                 )
             )
-        if body.strip():
-            self.tnef_texts.append(body.replace("\r\n", "\n").replace("\r", "\n"))
-        if html.strip():
-            self.tnef_htmls.append(html.replace("\r\n", "\n").replace("\r", "\n"))
+        if contents.text.strip():
+            self.tnef_texts.append(contents.text.replace("\r\n", "\n").replace("\r", "\n"))
+        if contents.html.strip():
+            self.tnef_htmls.append(contents.html.replace("\r\n", "\n").replace("\r", "\n"))
         return True
 
     def decode_text(self, part: Message) -> str:
@@ -625,40 +606,6 @@ def _without_stray_header_lines(raw: bytes) -> tuple[bytes, int]:
     return kept + raw[len(header) :], len(stray)
 
 
-def _is_tnef(content_type: str, filename: str) -> bool:
-    return content_type == "application/ms-tnef" or filename.lower() == "winmail.dat"
-
-
-def _tnef_objects(data: bytes) -> tuple[int, bool]:
-    """How many objects tnefparse would read, walked the way it walks them, and whether all
-    are whole with a good checksum (tnefparse reads a damaged file without a word but a log
-    line for each bad object)."""
-    view = memoryview(data)
-    offset, count, sound = 6, 0, True
-    while offset + 12 < len(data) and count <= MAX_TNEF_OBJECTS:
-        (length,) = struct.unpack_from("<I", data, offset + 5)
-        end = offset + 9 + length
-        if end + 2 > len(data):
-            return count + 1, False
-        (checksum,) = struct.unpack_from("<H", data, end)
-        sound = sound and sum(view[offset + 9 : end]) & 0xFFFF == checksum
-        offset = end + 2
-        count += 1
-    return count, sound and offset == len(data)
-
-
-def _tnef_text(value: str | bytes) -> str:
-    """tnefparse gives str or bytes depending on the property type."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    for charset in _FALLBACK_CHARSETS:
-        try:
-            return value.decode(charset).replace("\x00", "")
-        except UnicodeDecodeError:
-            continue
-    return value.decode("latin-1").replace("\x00", "")
-
-
 def _guess_content_type(filename: str) -> str:
     guessed, _encoding = mimetypes.guess_type(filename, strict=False)
     return guessed or "application/octet-stream"
@@ -758,51 +705,3 @@ def _message_ids(value: str) -> list[str]:
 def _first_message_id(value: str) -> str:
     ids = _message_ids(value)
     return ids[0] if ids else ""
-
-
-class _TextFromHTML(HTMLParser):
-    _BLOCKS = frozenset(
-        {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
-        | {"table", "ul", "ol", "hr", "section", "article", "header", "footer", "center"}
-    )
-    _CELLS = frozenset({"td", "th"})
-    # Not <head> as a whole: broken HTML often leaves it open over the whole text.
-    _SKIPPED = frozenset({"script", "style", "title", "noscript", "template", "svg"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIPPED:
-            self.skipping += 1
-        elif tag in self._BLOCKS:
-            self.pieces.append("\n")
-        elif tag == "li":
-            self.pieces.append("\n- ")
-        elif tag in self._CELLS:
-            self.pieces.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self._BLOCKS or tag == "tr":  # rows one a line, not a paragraph each
-            self.pieces.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.pieces.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """A readable text version of an HTML body (for search, previews and plain replies)."""
-    parser = _TextFromHTML()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:
-        return _one_line(unescape(re.sub(r"<[^>]*>", " ", html)))
-    lines = (" ".join(line.split()) for line in "".join(parser.pieces).splitlines())
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()

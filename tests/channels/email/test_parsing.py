@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from supportdesk.channels.email.parsing import MAX_DEPTH, html_to_text, parse_mail
-from tests.channels.email.builders import winmail_dat
+from tests.channels.email.builders import tnef_object, winmail_dat
 from tests.channels.email.conftest import read_fixture
 
 
@@ -325,3 +325,11 @@ def test_a_mail_with_too_many_parts_is_stopped_before_the_parser() -> None:
     assert parsed.limit_exceeded == "more than 500 MIME parts"
     assert parsed.attachments == ()
     assert parse_mail(raw + part * 400 + b"--p--\r\n").limit_exceeded == ""
+
+
+def test_a_winmail_dat_of_many_tiny_objects_is_kept_as_a_file_unread() -> None:
+    header = winmail_dat()[:6]
+    content = header + tnef_object(1, 0x00089006, b"\x00\x00\x01\x00") * 10_001
+    parsed = parse_mail(_with_winmail(content, text="See attached."))
+    assert [a.filename for a in parsed.attachments] == ["winmail.dat"]
+    assert "winmail.dat has more than 10000 objects: kept as a file" in parsed.defects
