@@ -195,6 +195,11 @@ SUPPORTDESK["IMAP_MAILBOXES"] = env_imap_mailboxes("SUPPORTDESK_IMAP_MAILBOXES")
 # How often a server without IDLE is asked for new mail.
 SUPPORTDESK["IMAP_POLL_SECONDS"] = env_int("SUPPORTDESK_IMAP_POLL_SECONDS", 60, minimum=1)
 
+# All parts of a message once decoded (attachments, nested mail, winmail.dat contents): past
+# this, the mail goes to the quarantine unread. Twice the largest message by default.
+SUPPORTDESK["MAIL_MAX_EXPANDED_BYTES"] = env_int(
+    "SUPPORTDESK_MAIL_MAX_EXPANDED_BYTES", 2 * SUPPORTDESK["MAIL_MAX_BYTES"], minimum=1024
+)
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:
     raise SettingError("SUPPORTDESK_MAIL_FROM", "expected one address, like support@example.com")
 SUPPORTDESK["MAIL_FROM"] = SUPPORTDESK["MAIL_FROM"][0]

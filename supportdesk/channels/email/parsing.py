@@ -7,6 +7,7 @@ best reading is kept, so the processing task can always decide what to do with t
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +18,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parsedate_to_datetime
-from html import unescape
-from html.parser import HTMLParser
+
+from supportdesk.channels.email.htmltext import html_to_text
+from supportdesk.channels.email.quoting import (
+    looks_like_a_reply,
+    split_reply_html,
+    split_reply_text,
+)
+from supportdesk.channels.email.winmail import UnreadableWinmail, is_winmail, read_winmail
+
+__all__ = ["ParsedAttachment", "ParsedMail", "html_to_text", "parse_mail"]
 
 # A MIME tree deeper or wider than any real mail: beyond these, stop reading the structure.
 MAX_PARTS = 500
@@ -27,15 +36,56 @@ MAX_DEPTH = 20
 # quadratic work) near a thousand levels: count container declarations in the raw bytes
 # first and refuse to parse the structure of a message that declares too many.
 MAX_CONTAINERS = 200
-MAX_SUBJECT_LENGTH = 998
-PARSER_FAILURE = "parser failure"  # the longest line RFC 5322 allows
+# The stdlib's header parser takes quadratic time on long values (a minute for a 1 MB
+# Subject): longer ones are decoded by the plain RFC 2047 decoder instead.
+MAX_PARSED_HEADER = 16_000
+# Decoding can only shrink base64 and quoted-printable, but a message also expands by its
+# nested messages and winmail.dat contents: all decoded parts together stay under this (twice
+# the default 40 MiB message size; the processing task passes the configured figure).
+DEFAULT_MAX_EXPANDED_BYTES = 80 * 1024 * 1024
+MAX_SUBJECT_LENGTH = 998  # the longest line RFC 5322 allows
+PARSER_FAILURE = "parser failure"
 
 _CONTAINER_DECLARATION = re.compile(
     rb"content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart/|message/rfc822)", re.IGNORECASE
 )
+_BOUNDARY_PARAMETER = re.compile(
+    rb'boundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE
+)
+_DELIMITER_LINE = re.compile(rb"^--([^\r\n]{1,250})\r?$", re.MULTILINE)
+_FIRST_DELIMITER = re.compile(rb"^--([!#-~]{1,70}?)[ \t]*\r?$", re.MULTILINE)
+# A header line: a field name of printable ASCII but the colon, then a colon (RFC 5322 2.2).
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+# Headers every mail has: text that merely contains a colon ("Note: ...") is not a header.
+_MAIL_HEADER_LINE = re.compile(
+    rb"^(?:from|to|cc|subject|date|message-id|mime-version|content-type|received|return-path"
+    rb"|reply-to|in-reply-to|references)[ \t]*:",
+    re.IGNORECASE,
+)
 _ADDRESS_FALLBACK = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[^\s<>\"'(),;:@]+")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _FALLBACK_CHARSETS = ("utf-8", "cp1252")
+# Labels that mail clients use for a larger charset than they name, read as browsers read
+# them (the WHATWG Encoding Standard): Latin-1 mail with a euro sign is Windows-1252, GB2312
+# mail uses GBK characters, Korean Outlook names Windows-949 "ks_c_5601-1987".
+_CHARSET_SUPERSETS = {
+    "iso-8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "unicode-1-1-utf-7": "utf-7",
+}
+# Headers that RFC 5322 allows once: a second one is recorded, and the first one is read.
+_SINGLE_HEADERS = ("from", "subject", "message-id", "in-reply-to", "date")
 _AUTO_REPLY_SUPPRESS_HEADERS = ("x-auto-response-suppress",)
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _MACHINE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
@@ -60,7 +110,10 @@ class ParsedMail:
     to: tuple[str, ...]
     cc: tuple[str, ...]
     date: datetime | None
+    # The new part of a reply (or the whole text of a new request) ...
     text: str
+    # ... and what a reply quotes below it (history, signature): kept for the record only.
+    quoted_text: str
     html: str
     attachments: tuple[ParsedAttachment, ...]
     is_automatic: bool
@@ -70,11 +123,16 @@ class ParsedMail:
     defects: tuple[str, ...]
 
 
-def parse_mail(raw: bytes, *, return_path: str | None = None) -> ParsedMail:
+def parse_mail(
+    raw: bytes,
+    *,
+    return_path: str | None = None,
+    max_expanded_bytes: int = DEFAULT_MAX_EXPANDED_BYTES,
+) -> ParsedMail:
     """Read a message. `return_path` is the SMTP envelope sender when known ("" or "<>"
     for the null sender of bounces); None when the door does not know it."""
     try:
-        return _Reader().read(raw, return_path)
+        return _Reader(max_expanded_bytes).read(raw, return_path)
     except Exception as exc:
         # A bug here must not lose the mail: what cannot be read goes to the quarantine.
         failure = f"{PARSER_FAILURE} ({type(exc).__name__}: {exc})"[:300]
@@ -89,6 +147,7 @@ def parse_mail(raw: bytes, *, return_path: str | None = None) -> ParsedMail:
             cc=(),
             date=None,
             text="",
+            quoted_text="",
             html="",
             attachments=(),
             is_automatic=False,
@@ -99,10 +158,15 @@ def parse_mail(raw: bytes, *, return_path: str | None = None) -> ParsedMail:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, max_expanded_bytes: int) -> None:
         self.defects: list[str] = []
         self.parts_seen = 0
         self.limit_exceeded = ""
+        self.max_expanded_bytes = max_expanded_bytes
+        self.expanded_bytes = 0
+        # Bodies found inside winmail.dat: used when the mail itself has no text.
+        self.tnef_texts: list[str] = []
+        self.tnef_htmls: list[str] = []
 
     def defect(self, text: str) -> None:
         if len(self.defects) < 100:
@@ -115,20 +179,33 @@ class _Reader:
         from_name, from_address = from_pairs[0] if from_pairs else ("", "")
         if len(from_pairs) > 1:
             self.defect("several From addresses: the first is used")
+        for name in _SINGLE_HEADERS:
+            if len(_raw_headers(message, name)) > 1:
+                self.defect(f"{name}: several headers, the first is used")
         text_parts: list[str] = []
         html_parts: list[str] = []
         attachments: list[ParsedAttachment] = []
         if not self.limit_exceeded:
             self.collect(message, 0, text_parts, html_parts, attachments)
+        if not any(part.strip() for part in [*text_parts, *html_parts]):
+            text_parts, html_parts = self.tnef_texts, self.tnef_htmls
         text = "\n\n".join(part for part in text_parts if part.strip())
         html = "\n".join(html_parts)
-        if not text.strip() and html.strip():
+        text_from_html = not text.strip() and bool(html.strip())
+        if text_from_html:
             text = html_to_text(html)
         automatic_reason = self.automatic_reason(message, from_address, return_path)
+        in_reply_to = _first_message_id(self.header_text(message, "in-reply-to"))
+        references = tuple(_message_ids(self.header_text(message, "references")))
+        # PostgreSQL refuses NUL in text, and no reader misses it.
+        text, html = text.replace("\x00", ""), html.replace("\x00", "")
+        quoted_text = ""
+        if looks_like_a_reply(subject=subject, in_reply_to=in_reply_to, references=references):
+            text, quoted_text, html = _without_history(text, html, text_from_html=text_from_html)
         return ParsedMail(
             message_id=_first_message_id(self.header_text(message, "message-id")),
-            in_reply_to=_first_message_id(self.header_text(message, "in-reply-to")),
-            references=tuple(_message_ids(self.header_text(message, "references"))),
+            in_reply_to=in_reply_to,
+            references=references,
             subject=subject,
             from_address=from_address,
             from_name=from_name,
@@ -136,6 +213,7 @@ class _Reader:
             cc=tuple(address for _, address in self.addresses(message, "cc")),
             date=self.date(message),
             text=text.strip(),
+            quoted_text=quoted_text,
             html=html,
             attachments=tuple(attachments),
             is_automatic=bool(automatic_reason),
@@ -147,11 +225,19 @@ class _Reader:
     # -- structure --------------------------------------------------------------------
 
     def parse(self, raw: bytes) -> Message:
+        raw, dropped = _without_stray_header_lines(raw)
+        if dropped:
+            self.defect(f"{dropped} lines in the header that are not headers: skipped")
         containers = len(_CONTAINER_DECLARATION.findall(raw))
         if containers > MAX_CONTAINERS:
             self.limit_exceeded = (
                 f"{containers} nested MIME containers declared (limit {MAX_CONTAINERS})"
             )
+            self.defect(self.limit_exceeded)
+            return self.parse_headers_only(raw)
+        if _delimiter_count(raw) > MAX_PARTS:
+            # The stdlib parser takes quadratic time over many parts: count them first.
+            self.limit_exceeded = f"more than {MAX_PARTS} MIME parts"
             self.defect(self.limit_exceeded)
             return self.parse_headers_only(raw)
         try:
@@ -197,8 +283,12 @@ class _Reader:
         attachments: list[ParsedAttachment],
     ) -> None:
         for part, _level in self.walk(message, depth):
+            if self.limit_exceeded:
+                return
             content_type = _content_type(part)
             if content_type.startswith("multipart/"):
+                if not part.is_multipart():
+                    self.read_broken_multipart(part, depth, text_parts, html_parts, attachments)
                 continue
             if _is_message_rfc822(part):
                 self.attach_message(part, attachments)
@@ -215,6 +305,8 @@ class _Reader:
             content = self.payload_bytes(part)
             if content is None:
                 continue
+            if is_winmail(content_type, filename) and self.expand_tnef(content, attachments):
+                continue
             attachments.append(
                 ParsedAttachment(
                     filename=filename or _default_filename(content_type),
@@ -223,6 +315,37 @@ class _Reader:
                     inline=disposition == "inline" or bool(part.get("content-id")),
                 )
             )
+
+    def read_broken_multipart(
+        self,
+        part: Message,
+        depth: int,
+        text_parts: list[str],
+        html_parts: list[str],
+        attachments: list[ParsedAttachment],
+    ) -> None:
+        """A multipart whose boundary is missing or wrong has no parts for the parser: read
+        it again with the boundary its first delimiter line shows, else keep it as text."""
+        payload = part.get_payload()
+        if not isinstance(payload, str) or not payload.strip():
+            return
+        content = payload.encode("utf-8", "surrogateescape")
+        found = _FIRST_DELIMITER.search(content)
+        if found is not None and depth < MAX_DEPTH:
+            self.defect("multipart boundary missing or wrong: read with the one its body uses")
+            boundary = found.group(1).decode("ascii", "replace").replace('"', "")
+            header = f'Content-Type: {_content_type(part)}; boundary="{boundary}"\n\n'
+            try:
+                repaired = BytesParser(policy=policy.default).parsebytes(header.encode() + content)
+            except Exception as exc:
+                self.defect(f"multipart unreadable ({type(exc).__name__})")
+            else:
+                if repaired.is_multipart():
+                    self.collect(repaired, depth + 1, text_parts, html_parts, attachments)
+                    return
+        self.defect("multipart without parts: its content read as text")
+        if self.count_expanded(len(content)):
+            text_parts.append(self.decode_bytes(content, "", what="body"))
 
     def attach_message(self, part: Message, attachments: list[ParsedAttachment]) -> None:
         payload = part.get_payload()
@@ -234,6 +357,8 @@ class _Reader:
         except Exception as exc:
             self.defect(f"attached message unreadable ({type(exc).__name__})")
             content = b""
+        if not self.count_expanded(len(content)):
+            return
         name = self.filename(part)
         if not name and inner is not None:
             inner_subject = _one_line(self.header_text(inner, "subject"))
@@ -246,15 +371,53 @@ class _Reader:
 
     # -- content ----------------------------------------------------------------------
 
+    def count_expanded(self, size: int) -> bool:
+        """Add decoded bytes to the message's total; False once over the limit."""
+        self.expanded_bytes += size
+        if self.expanded_bytes > self.max_expanded_bytes and not self.limit_exceeded:
+            self.limit_exceeded = f"more than {self.max_expanded_bytes} bytes once decoded"
+            self.defect(self.limit_exceeded)
+        return not self.limit_exceeded
+
     def payload_bytes(self, part: Message) -> bytes | None:
+        encoded = part.get_payload()
+        # Decoded base64 is three quarters of its text: refuse before decoding, not after.
+        estimate = len(encoded) * 3 // 4 if isinstance(encoded, str) else 0
+        if self.expanded_bytes + estimate > self.max_expanded_bytes:
+            self.count_expanded(estimate)
+            return None
         try:
             payload = part.get_payload(decode=True)
         except Exception as exc:
             self.defect(f"part unreadable ({type(exc).__name__})")
             return None
-        if isinstance(payload, bytes):
+        if isinstance(payload, bytes) and self.count_expanded(len(payload)):
             return payload
         return None
+
+    def expand_tnef(self, content: bytes, attachments: list[ParsedAttachment]) -> bool:
+        """Outlook's winmail.dat: its files become attachments and its body the text when
+        the mail has none. False (keep the file as it is) when it cannot be read."""
+        try:
+            contents = read_winmail(content)
+        except UnreadableWinmail as exc:
+            self.defect(f"winmail.dat {exc}: kept as a file")
+            return False
+        for name, data in contents.files:
+            if not self.count_expanded(len(data)):
+                return True
+            attachments.append(
+                ParsedAttachment(
+                    filename=_one_line(name) or "attachment.bin",
+                    content_type=_guess_content_type(name),
+                    content=data,
+                )
+            )
+        if contents.text.strip():
+            self.tnef_texts.append(contents.text.replace("\r\n", "\n").replace("\r", "\n"))
+        if contents.html.strip():
+            self.tnef_htmls.append(contents.html.replace("\r\n", "\n").replace("\r", "\n"))
+        return True
 
     def decode_text(self, part: Message) -> str:
         content = self.payload_bytes(part) or b""
@@ -266,9 +429,10 @@ class _Reader:
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def decode_bytes(self, content: bytes, declared: str, *, what: str) -> str:
-        if declared and declared not in ("us-ascii", "ascii"):
+        codec = _CHARSET_SUPERSETS.get(declared.strip().lower(), declared)
+        if codec and codec not in ("us-ascii", "ascii"):
             try:
-                return content.decode(declared)
+                return content.decode(codec)
             except UnicodeDecodeError:
                 self.defect(f"{what}: bytes do not match the declared charset {declared!r}")
             except (LookupError, ValueError):  # ValueError: a NUL in the charset name
@@ -305,6 +469,9 @@ class _Reader:
             # Undeclared 8-bit: the header parser would turn it into U+FFFD; read it here.
             self.defect(f"{name}: undeclared 8-bit text")
             return _decode_words(_repair_surrogates(raw))
+        if len(raw) > MAX_PARSED_HEADER:
+            self.defect(f"{name}: {len(raw)} characters, read without the header parser")
+            return _decode_words(raw)
         try:
             value = message.get(name)
             text = "" if value is None else str(value)
@@ -316,6 +483,8 @@ class _Reader:
     def addresses(self, message: Message, name: str) -> list[tuple[str, str]]:
         """(display name, lowercased address) pairs of an address header."""
         try:
+            if len(_raw_header(message, name)) > MAX_PARSED_HEADER:
+                raise ValueError("too long for the header parser")
             header = message.get(name)
             if header is None:
                 return []
@@ -331,7 +500,8 @@ class _Reader:
                 return found
         except Exception as exc:
             self.defect(f"{name}: unparsable address ({type(exc).__name__})")
-        raw = _repair_surrogates(_decode_words(_raw_header(message, name)))
+        # Cut: the lenient pattern is quadratic over a long run of address characters.
+        raw = _repair_surrogates(_decode_words(_raw_header(message, name)[:MAX_PARSED_HEADER]))
         matches = _ADDRESS_FALLBACK.findall(raw)
         if raw.strip() and not matches:
             self.defect(f"{name}: no address found in {raw[:80]!r}")
@@ -384,6 +554,63 @@ class _Reader:
 # -- helpers ----------------------------------------------------------------------------
 
 
+def _without_history(text: str, html: str, *, text_from_html: bool) -> tuple[str, str, str]:
+    """(new text, quoted text, html) of a reply. The HTML is kept only when it could be cut
+    where the text was (or neither was): a stored HTML body that still showed the history
+    would undo the cut. Without a consistent HTML cut, the text alone is kept."""
+    html_split = split_reply_html(html) if html.strip() else None
+    if html_split is not None and not html_to_text(html_split.new).strip():
+        html_split = None  # never cut everything
+    if text_from_html and html_split is not None:
+        # The text is the HTML's: cut by the HTML's markers, then drop its signature.
+        new = split_reply_text(html_to_text(html_split.new))
+        quoted = "\n\n".join(
+            piece for piece in (new.quoted, html_to_text(html_split.quoted)) if piece
+        )
+        return new.new, quoted, html_split.new
+    split = split_reply_text(text)
+    if not split.history_cut:
+        return split.new, split.quoted, html
+    return split.new, split.quoted, html_split.new if html_split is not None else ""
+
+
+def _delimiter_count(raw: bytes) -> int:
+    """Lines that delimit a part of one of the multiparts the message declares."""
+    boundaries = {quoted or bare for quoted, bare in _BOUNDARY_PARAMETER.findall(raw)}
+    if not boundaries:
+        return 0
+    return sum(
+        1
+        for found in _DELIMITER_LINE.finditer(raw)
+        if found.group(1).rstrip(b" \t").removesuffix(b"--") in boundaries
+    )
+
+
+def _without_stray_header_lines(raw: bytes) -> tuple[bytes, int]:
+    """The message without lines in its header that are neither headers nor continuations
+    (an mbox "From " line, a pasted sentence), when real headers follow them: the parser
+    would otherwise take the first such line as the start of the body and lose the headers
+    below it."""
+    end = re.search(rb"\r?\n\r?\n|\r\r", raw)
+    header = raw[: end.start()] if end else raw
+    lines = re.split(rb"(?<=\n)|(?<=\r)(?!\n)", header)
+    stray = [
+        index
+        for index, line in enumerate(lines)
+        if line.strip() and not _HEADER_LINE.match(line) and line[:1] not in (b" ", b"\t")
+    ]
+    if not stray or not any(_MAIL_HEADER_LINE.match(line) for line in lines[stray[0] + 1 :]):
+        return raw, 0
+    dropped = set(stray)
+    kept = b"".join(line for index, line in enumerate(lines) if index not in dropped)
+    return kept + raw[len(header) :], len(stray)
+
+
+def _guess_content_type(filename: str) -> str:
+    guessed, _encoding = mimetypes.guess_type(filename, strict=False)
+    return guessed or "application/octet-stream"
+
+
 def _content_type(part: Message) -> str:
     try:
         return part.get_content_type().lower()
@@ -404,8 +631,17 @@ def _is_message_rfc822(part: Message) -> bool:
 
 def _default_filename(content_type: str) -> str:
     kind, _, subtype = content_type.partition("/")
-    extension = {"jpeg": "jpg", "plain": "txt", "octet-stream": "bin"}.get(subtype, subtype)
+    extension = {"jpeg": "jpg", "plain": "txt", "octet-stream": "bin", "calendar": "ics"}.get(
+        subtype, subtype
+    )
     return f"{kind or 'attachment'}.{extension[:20] or 'bin'}"
+
+
+def _raw_headers(message: Message, name: str) -> list[str]:
+    try:
+        return [str(value) for key, value in message.raw_items() if key.lower() == name]
+    except Exception:
+        return []
 
 
 def _raw_header(message: Message, name: str) -> str:
@@ -469,46 +705,3 @@ def _message_ids(value: str) -> list[str]:
 def _first_message_id(value: str) -> str:
     ids = _message_ids(value)
     return ids[0] if ids else ""
-
-
-class _TextFromHTML(HTMLParser):
-    _BLOCKS = frozenset(
-        {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
-    )
-    _SKIPPED = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIPPED:
-            self.skipping += 1
-        elif tag in self._BLOCKS:
-            self.pieces.append("\n")
-        elif tag == "li":
-            self.pieces.append("\n- ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self._BLOCKS:
-            self.pieces.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.pieces.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """A readable text version of an HTML body (for search, previews and plain replies)."""
-    parser = _TextFromHTML()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:
-        return _one_line(unescape(re.sub(r"<[^>]*>", " ", html)))
-    lines = (" ".join(line.split()) for line in "".join(parser.pieces).splitlines())
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()

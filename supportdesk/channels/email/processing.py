@@ -68,7 +68,11 @@ def process_mail(*, mail_id: int) -> str:
     sender: Authenticity | None = None
     try:
         raw = read_blob(mail.raw)
-        parsed = parse_mail(raw, return_path=_return_path(mail))
+        parsed = parse_mail(
+            raw,
+            return_path=_return_path(mail),
+            max_expanded_bytes=settings.SUPPORTDESK["MAIL_MAX_EXPANDED_BYTES"],
+        )
         # Before the transaction: the local checks, when enabled, wait on DNS.
         sender = sender_authenticity(mail, raw, parsed)
         with transaction.atomic():

@@ -38,10 +38,23 @@ class StoredAttachment:
 
 def sanitize_html(html: str) -> str:
     """Customer HTML reduced to safe markup (no scripts, handlers, styles or remote
-    frames), so any page can render it as is. Links open without referrer."""
+    frames), so any page can render it as is. Links open without referrer. Images load
+    nothing: a remote one is a tracker that tells the sender when a technician reads the
+    mail, and a relative one would request our own pages; only a mail's own cid: images stay."""
     if not html.strip():
         return ""
-    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html,
+        link_rel="noopener noreferrer nofollow",
+        url_schemes=nh3.ALLOWED_URL_SCHEMES | {"cid"},
+        attribute_filter=_without_loaded_images,
+    )
+
+
+def _without_loaded_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not value.strip().lower().startswith("cid:"):
+        return None
+    return value
 
 
 def format_size(size: int) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 from supportdesk.channels.email.parsing import MAX_DEPTH, html_to_text, parse_mail
+from tests.channels.email.builders import tnef_object, winmail_dat
 from tests.channels.email.conftest import read_fixture
 
 
@@ -183,3 +185,151 @@ def test_empty_bytes_parse_to_an_empty_mail() -> None:
 
 def test_html_to_text_drops_markup_and_keeps_paragraphs() -> None:
     assert html_to_text("<p>a &amp; b</p><p>c<br>d</p>") == "a & b\n\nc\nd"
+
+
+# -- replies: the new part apart from the quoted history ---------------------------------
+
+
+def _reply(body: str, *, subject: str = "Re: [SD-100001] Export", html: str = "") -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "Dev <dev@customer.example>"
+    mail["To"] = "support@example.com"
+    mail["Subject"] = subject
+    mail["Message-ID"] = "<reply-9@customer.example>"
+    mail.set_content(body)
+    if html:
+        mail.add_alternative(html, subtype="html")
+    return mail.as_bytes()
+
+
+def test_a_reply_keeps_its_new_part_as_text_and_the_history_apart() -> None:
+    parsed = parse_mail(_reply("It works.\n\nOn Tue, Support wrote:\n> Try again.\n"))
+    assert parsed.text == "It works."
+    assert parsed.quoted_text == "On Tue, Support wrote:\n> Try again."
+
+
+def test_a_new_request_that_quotes_something_is_kept_whole() -> None:
+    body = "Our admin told us this:\n\nOn Tue, Admin wrote:\n> Ask the vendor.\n"
+    parsed = parse_mail(_reply(body, subject="Export question"))
+    assert parsed.text == body.strip()
+    assert parsed.quoted_text == ""
+
+
+def test_a_reply_keeps_its_html_cut_at_the_same_place() -> None:
+    html = '<p>It works.</p><div class="gmail_quote">On Tue, Support wrote:<br>Try again.</div>'
+    parsed = parse_mail(_reply("It works.\n\nOn Tue, Support wrote:\n> Try again.\n", html=html))
+    assert parsed.text == "It works."
+    assert parsed.html.strip() == "<p>It works.</p>"
+
+
+def test_a_reply_whose_html_cannot_be_cut_like_its_text_keeps_only_the_text() -> None:
+    html = "<p>It works.</p><p>On Tue, Support wrote:</p><p>Try again.</p>"
+    parsed = parse_mail(_reply("It works.\n\nOn Tue, Support wrote:\n> Try again.\n", html=html))
+    assert parsed.text == "It works."
+    assert parsed.html == ""
+
+
+def test_an_html_only_reply_is_cut_by_its_html_markers() -> None:
+    mail = EmailMessage()
+    mail["From"] = "dev@customer.example"
+    mail["Subject"] = "RE: Export"
+    mail.set_content(
+        '<div>It works.</div><div id="appendonsend"></div><hr><div id="divRplyFwdMsg">'
+        "<b>From:</b> Support<br><b>Sent:</b> Tuesday</div><div>Try again.</div>",
+        subtype="html",
+    )
+    parsed = parse_mail(mail.as_bytes())
+    assert parsed.text == "It works."
+    assert parsed.html.strip() == "<div>It works.</div>"
+    assert "Try again." in parsed.quoted_text
+
+
+# -- winmail.dat --------------------------------------------------------------------------
+
+
+def _with_winmail(content: bytes, *, text: str = "") -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "dev@customer.example"
+    mail["Subject"] = "Report"
+    if text:
+        mail.set_content(text)
+    mail.add_attachment(content, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    return mail.as_bytes()
+
+
+def test_winmail_dat_gives_its_files_and_its_body() -> None:
+    content = winmail_dat(body="Adjunto el informe.", files=(("report.pdf", b"%PDF-1.4 x"),))
+    parsed = parse_mail(_with_winmail(content))
+    assert [(a.filename, a.content_type, a.content) for a in parsed.attachments] == [
+        ("report.pdf", "application/pdf", b"%PDF-1.4 x")
+    ]
+    assert parsed.text == "Adjunto el informe."
+
+
+def test_winmail_dat_body_does_not_replace_the_mail_text() -> None:
+    content = winmail_dat(body="The same, from Outlook.", files=(("a.txt", b"abc"),))
+    parsed = parse_mail(_with_winmail(content, text="The text of the mail."))
+    assert parsed.text == "The text of the mail."
+    assert [a.filename for a in parsed.attachments] == ["a.txt"]
+
+
+def test_a_broken_winmail_dat_is_kept_as_a_file_with_a_defect() -> None:
+    parsed = parse_mail(_with_winmail(b"\x78\x9f\x3e\x22\x01\x00\x01\x06\x90\x08\x00\xff\xff"))
+    (kept,) = parsed.attachments
+    assert kept.filename == "winmail.dat"
+    assert any(defect.startswith("winmail.dat") for defect in parsed.defects)
+
+
+def test_a_truncated_winmail_dat_is_kept_as_a_file() -> None:
+    content = winmail_dat(body="x", files=(("report.pdf", b"%PDF" * 100),))[:70]
+    parsed = parse_mail(_with_winmail(content, text="See attached."))
+    assert "winmail.dat" in [a.filename for a in parsed.attachments]
+
+
+# -- limits -------------------------------------------------------------------------------
+
+
+def test_a_mail_larger_than_the_expanded_limit_once_decoded_is_stopped() -> None:
+    mail = EmailMessage()
+    mail["From"] = "dev@customer.example"
+    mail["Subject"] = "Big"
+    mail.set_content("Files.")
+    for number in range(3):
+        mail.add_attachment(b"x" * 40_000, maintype="application", subtype="zip",
+                            filename=f"{number}.zip")  # fmt: skip
+    parsed = parse_mail(mail.as_bytes(), max_expanded_bytes=100_000)
+    assert parsed.limit_exceeded == "more than 100000 bytes once decoded"
+    assert len(parsed.attachments) == 2
+    assert parse_mail(mail.as_bytes(), max_expanded_bytes=200_000).limit_exceeded == ""
+
+
+def test_a_winmail_dat_with_a_bad_checksum_is_kept_as_a_file() -> None:
+    content = bytearray(winmail_dat(body="x", files=(("report.pdf", b"%PDF" * 100),)))
+    content[-10] ^= 0xFF  # inside the last attachment's data
+    parsed = parse_mail(_with_winmail(bytes(content), text="See attached."))
+    assert [a.filename for a in parsed.attachments] == ["winmail.dat"]
+    assert "winmail.dat is truncated or corrupt: kept as a file" in parsed.defects
+
+
+def test_a_megabyte_subject_is_read_without_the_slow_header_parser() -> None:
+    raw = b"From: dev@customer.example\r\nSubject: " + b"s " * 500_000 + b"\r\n\r\nbody"
+    parsed = parse_mail(raw)
+    assert parsed.subject == "s " * 499  # cut at the 998 characters of a header line
+    assert parsed.defects == ("subject: 1000000 characters, read without the header parser",)
+
+
+def test_a_mail_with_too_many_parts_is_stopped_before_the_parser() -> None:
+    part = b"--p\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+    raw = b'From: dev@customer.example\r\nContent-Type: multipart/mixed; boundary="p"\r\n\r\n'
+    parsed = parse_mail(raw + part * 501 + b"--p--\r\n")
+    assert parsed.limit_exceeded == "more than 500 MIME parts"
+    assert parsed.attachments == ()
+    assert parse_mail(raw + part * 400 + b"--p--\r\n").limit_exceeded == ""
+
+
+def test_a_winmail_dat_of_many_tiny_objects_is_kept_as_a_file_unread() -> None:
+    header = winmail_dat()[:6]
+    content = header + tnef_object(1, 0x00089006, b"\x00\x00\x01\x00") * 10_001
+    parsed = parse_mail(_with_winmail(content, text="See attached."))
+    assert [a.filename for a in parsed.attachments] == ["winmail.dat"]
+    assert "winmail.dat has more than 10000 objects: kept as a file" in parsed.defects

@@ -3,6 +3,7 @@ exception past the quarantine."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,15 @@ from supportdesk.channels.email.intake import accept_message
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.parsing import PARSER_FAILURE, ParsedMail, parse_mail
 from supportdesk.channels.email.processing import process_mail
+from supportdesk.channels.email.quoting import split_reply_html, split_reply_text
 from tests.channels.email.conftest import FIXTURES, read_fixture
 
+CORPUS = Path(__file__).parent / "corpus"
 SEEDS = [path.read_bytes() for path in sorted(FIXTURES.glob("*.eml"))]
+# Real-world mail of every kind: charsets, MIME structures, replies, winmail.dat, reports.
+REAL_MAIL = [
+    path.read_bytes().replace(b"{REFERENCE}", b"SD-100001") for path in sorted(CORPUS.glob("*.eml"))
+]
 
 header_names = st.sampled_from(
     [
@@ -63,7 +70,65 @@ def mutated_fixture(draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
-any_mail = st.one_of(generated_mail(), mutated_fixture(), st.binary(max_size=600))
+_BOUNDARY = re.compile(rb'boundary="?([^";\r\n]+)"?', re.IGNORECASE)
+
+
+def _header_end(raw: bytes) -> int:
+    found = re.search(rb"\r?\n\r?\n", raw)
+    return found.start() if found else len(raw)
+
+
+@st.composite
+def damaged_real_mail(draw: st.DrawFn) -> bytes:
+    """Real mail damaged the ways transport and broken software damage it."""
+    raw = draw(st.sampled_from(REAL_MAIL))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        damage = draw(
+            st.sampled_from(
+                ["flip", "truncate", "duplicate_header", "boundary", "line_endings", "unfold"]
+            )
+        )
+        if damage == "flip" and raw:
+            at = draw(st.integers(min_value=0, max_value=len(raw) - 1))
+            raw = raw[:at] + bytes([draw(st.integers(0, 255))]) + raw[at + 1 :]
+        elif damage == "truncate":
+            raw = raw[: draw(st.integers(min_value=0, max_value=len(raw)))]
+        elif damage == "duplicate_header":
+            lines = raw[: _header_end(raw)].splitlines(keepends=True)
+            if lines:
+                line = draw(st.sampled_from(lines))
+                raw = raw.replace(line, line * draw(st.integers(2, 50)), 1)
+        elif damage == "boundary":
+            found = _BOUNDARY.search(raw)
+            if found:
+                boundary = found.group(1)
+                damaged = draw(
+                    st.sampled_from(
+                        [b"", boundary[:-1], boundary + b"x", b"--" + boundary, boundary * 3]
+                    )
+                )
+                if draw(st.booleans()):  # in the declaration, or in one delimiter line
+                    raw = raw[: found.start(1)] + damaged + raw[found.end(1) :]
+                else:
+                    delimiters = [m.start() for m in re.finditer(b"--" + re.escape(boundary), raw)]
+                    if delimiters:
+                        at = draw(st.sampled_from(delimiters)) + 2
+                        raw = raw[:at] + damaged + raw[at + len(boundary) :]
+        elif damage == "line_endings":
+            ending = draw(st.sampled_from([b"\n", b"\r", b"\r\r\n", b"\n\r"]))
+            raw = raw.replace(b"\r\n", b"\n").replace(b"\n", ending)
+        else:  # folded headers unfolded, or folds inserted where they do not belong
+            raw = (
+                raw.replace(b"\r\n ", b" ").replace(b"\r\n\t", b" ")
+                if draw(st.booleans())
+                else raw.replace(b": ", b":\r\n ", 3)
+            )
+    return raw
+
+
+any_mail = st.one_of(
+    generated_mail(), mutated_fixture(), damaged_real_mail(), st.binary(max_size=600)
+)
 
 
 @settings(max_examples=1000, deadline=None)
@@ -113,3 +178,49 @@ def test_seeds_are_present() -> None:
     assert len(SEEDS) >= 19
     assert all(isinstance(seed, bytes) for seed in SEEDS)
     assert Path(FIXTURES).is_dir()
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=damaged_real_mail())
+def test_damaged_real_mail_never_breaks_the_parser(raw: bytes) -> None:
+    parsed = parse_mail(raw, return_path=None)
+    assert not parsed.limit_exceeded.startswith(PARSER_FAILURE), parsed.limit_exceeded
+    assert "\x00" not in parsed.text + parsed.html + parsed.quoted_text
+
+
+reply_lines = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(
+        [
+            "On Tue, Nov 24, 2026 at 9:12 AM Support <support@example.com> wrote:",
+            "Le 24/11/2026 à 09:12, Support a écrit :", "El mar, 24 nov 2026, Soporte escribió:",
+            "-----Original Message-----", "From: Support", "Sent: Tuesday", "De : Support",
+            "Envoyé : mardi", "> quoted", ">> older", "-- ", "Sent from my iPhone", "",
+            "---------- Forwarded message ---------", "________________________________",
+        ]
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines=st.lists(reply_lines, max_size=30))
+def test_cutting_history_never_loses_or_empties_a_reply(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    split = split_reply_text(text)
+    if text.strip():
+        assert split.new.strip()
+    # Every line of the reply is in the new part or in what was cut from it.
+    kept = split.new.split("\n") + split.quoted.split("\n")
+    for line in text.split("\n"):
+        assert line.strip() in (piece.strip() for piece in kept) or not line.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(html=st.text(max_size=300), marker=st.sampled_from(
+    ['<div class="gmail_quote">', '<blockquote type="cite">', '<div id="appendonsend">', ""]
+))  # fmt: skip
+def test_cutting_html_splits_it_without_losing_a_character(html: str, marker: str) -> None:
+    document = html + marker + html
+    split = split_reply_html(document)
+    if split is not None:
+        assert split.new + split.quoted == document
