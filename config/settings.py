@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -155,15 +156,38 @@ SUPPORTDESK: dict[str, Any] = {
     "MAIL_TLS_CERT": env_optional_path("SUPPORTDESK_MAIL_TLS_CERT"),
     "MAIL_TLS_KEY": env_optional_path("SUPPORTDESK_MAIL_TLS_KEY"),
     # Outgoing mail: sent from this address, with Message-IDs in this domain, through this
-    # smarthost (HOST:PORT), optionally with STARTTLS and a login.
+    # smarthost (HOST:PORT), optionally with STARTTLS and a login. With no smarthost set,
+    # mail is written as .eml files to MAIL_OUTBOX_DIR instead ("file" delivery): a new
+    # install never retries for days against a port 25 that nobody listens on.
     "MAIL_FROM": env_mail_addresses("SUPPORTDESK_MAIL_FROM", "support@example.com"),
     "MAIL_DOMAIN": env_str("SUPPORTDESK_MAIL_DOMAIN", "example.com").strip().lower(),
+    "MAIL_DELIVERY": env_choice(
+        "SUPPORTDESK_MAIL_DELIVERY",
+        "smtp" if os.environ.get("SUPPORTDESK_SMTP_RELAY") else "file",
+        ["smtp", "file"],
+    ),
+    "MAIL_OUTBOX_DIR": env_path("SUPPORTDESK_MAIL_OUTBOX_DIR", DATA_DIR / "outbox"),
     "SMTP_RELAY": env_host_port("SUPPORTDESK_SMTP_RELAY", "127.0.0.1:25"),
     "SMTP_RELAY_USER": env_str("SUPPORTDESK_SMTP_RELAY_USER", ""),
     "SMTP_RELAY_PASSWORD": env_str("SUPPORTDESK_SMTP_RELAY_PASSWORD", ""),
     "SMTP_RELAY_STARTTLS": env_bool("SUPPORTDESK_SMTP_RELAY_STARTTLS", False),
     # Automatic mail (acknowledgements) to one address per hour, at most: stops mail loops.
     "MAIL_AUTO_REPLIES_PER_HOUR": env_int("SUPPORTDESK_MAIL_AUTO_REPLIES_PER_HOUR", 5, minimum=0),
+    # A sender killed mid-send holds its outbox row this long; then the row is sent again
+    # (same Message-ID). Longer than the slowest smarthost conversation (SMTP timeout 60 s).
+    "MAIL_SENDING_LEASE_SECONDS": env_int(
+        "SUPPORTDESK_MAIL_SENDING_LEASE_SECONDS", 15 * 60, minimum=1
+    ),
+    # A mail (in or out) whose task is this late is taken as lost (a killed worker) and
+    # enqueued again by the sweep; processing and sending claim rows, so a spare is harmless.
+    "MAIL_STALLED_AFTER_SECONDS": env_int(
+        "SUPPORTDESK_MAIL_STALLED_AFTER_SECONDS", 5 * 60, minimum=1
+    ),
+    # Files a technician's reply carries by mail, in all; the files past it are listed in
+    # the mail with a pointer to the ticket instead.
+    "MAIL_REPLY_ATTACHMENTS_MAX_BYTES": env_int(
+        "SUPPORTDESK_MAIL_REPLY_ATTACHMENTS_MAX_BYTES", 9 * 1000 * 1000, minimum=0
+    ),
 }
 
 if len(SUPPORTDESK["MAIL_FROM"]) != 1:

@@ -67,6 +67,7 @@ def smarthost(settings: Any) -> Iterator[Sink]:
     controller.start()
     settings.SUPPORTDESK = {
         **settings.SUPPORTDESK,
+        "MAIL_DELIVERY": "smtp",
         "SMTP_RELAY": ("127.0.0.1", port),
         "MAIL_FROM": "support@example.com",
         "MAIL_DOMAIN": "mail.supportdesk.test",
