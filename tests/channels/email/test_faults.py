@@ -443,7 +443,9 @@ def test_sigkill_of_the_smtpd_and_the_worker_loses_and_duplicates_nothing(
     for message_id in acknowledged:
         assert per_id[message_id] == 1, message_id
     assert all(count == 1 for count in per_id.values())
-    assert {row[1] for row in rows} == {"processed"}, Counter(row[1] for row in rows)
+    assert {row[1] for row in rows} == {"processed"}, system.query(
+        "SELECT id, status, error FROM email_channel_inboundmail WHERE status <> 'processed'"
+    )
     message_ids = [row[2] for row in rows]
     assert None not in message_ids
     assert len(set(message_ids)) == len(rows)
