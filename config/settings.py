@@ -196,7 +196,7 @@ SUPPORTDESK["MAIL_FROM"] = SUPPORTDESK["MAIL_FROM"][0]
 if not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", SUPPORTDESK["MAIL_DOMAIN"]):
     # It ends every Message-ID we write: anything else would break the header.
     raise SettingError("SUPPORTDESK_MAIL_DOMAIN", "expected a domain name, like example.com")
-if SUPPORTDESK["SMTP_RELAY"] is None:
+if SUPPORTDESK["SMTP_RELAY"] is None and SUPPORTDESK["MAIL_DELIVERY"] == "smtp":
     raise SettingError("SUPPORTDESK_SMTP_RELAY", "expected HOST:PORT of the smarthost")
 
 if (SUPPORTDESK["MAIL_TLS_CERT"] is None) != (SUPPORTDESK["MAIL_TLS_KEY"] is None):

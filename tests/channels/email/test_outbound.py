@@ -637,3 +637,30 @@ def test_a_mail_whose_worker_was_killed_is_enqueued_again_once(db, settings):
     assert sorted(t.args_kwargs["kwargs"]["mail_id"] for t in waiting) == sorted(
         [killed.pk, backlog.pk, fresh.pk]
     )
+
+
+def test_supportdesk_run_says_where_outgoing_mail_goes(settings, tmp_path):
+    import io
+
+    from supportdesk.cli.processes import print_welcome
+
+    settings.SUPPORTDESK = {
+        **settings.SUPPORTDESK,
+        "MAIL_DELIVERY": "file",
+        "MAIL_OUTBOX_DIR": tmp_path / "outbox",
+    }
+    out = io.StringIO()
+    print_welcome(bind="127.0.0.1:8000", accounts=None, out=out)
+    assert (
+        f"Mail out: written to {tmp_path / 'outbox'} as .eml files, not sent "
+        "(set SUPPORTDESK_SMTP_RELAY=host:port to send it)"
+    ) in out.getvalue()
+
+    settings.SUPPORTDESK = {
+        **settings.SUPPORTDESK,
+        "MAIL_DELIVERY": "smtp",
+        "SMTP_RELAY": ("smtp.example.com", 587),
+    }
+    out = io.StringIO()
+    print_welcome(bind="127.0.0.1:8000", accounts=None, out=out)
+    assert "Mail out: sent through the smarthost smtp.example.com:587" in out.getvalue()
