@@ -133,6 +133,11 @@ SUPPORTDESK: dict[str, Any] = {
         "SUPPORTDESK_ANSWER_DELIVERY",
         ["supportdesk.channels.email.acknowledgements.send_reply_mail"],
     ),
+    # Who tells a technician about a service-level warning or escalation (tickets/delivery.py).
+    "SLA_ALERT_DELIVERY": env_list(
+        "SUPPORTDESK_SLA_ALERT_DELIVERY",
+        ["supportdesk.channels.email.notices.mail_sla_alert"],
+    ),
     "TICKET_PREFIX": env_str("SUPPORTDESK_TICKET_PREFIX", "SD"),
     "TICKET_LIST_MAX_LIMIT": env_int("SUPPORTDESK_TICKET_LIST_MAX_LIMIT", 500, minimum=1),
     "WEB_BIND": env_str("SUPPORTDESK_WEB_BIND", "127.0.0.1:8000"),

@@ -664,3 +664,62 @@ def test_supportdesk_run_says_where_outgoing_mail_goes(settings, tmp_path):
     out = io.StringIO()
     print_welcome(bind="127.0.0.1:8000", accounts=None, out=out)
     assert "Mail out: sent through the smarthost smtp.example.com:587" in out.getvalue()
+
+
+# -- service-level alerts to technicians ------------------------------------------------------
+
+
+def test_a_warning_mails_the_assignee_and_a_breach_the_lead_and_the_assignee_once(
+    smarthost, customer, team, technician, free_plan_targets
+):
+    from supportdesk.tickets.models import Deadline
+    from supportdesk.tickets.services import assign_ticket
+    from supportdesk.tickets.services.escalation import check_deadline
+    from tests.factories import TechnicianFactory
+
+    lead = TechnicianFactory(display_name="Team Lead", teams=[team])
+    team.lead = lead
+    team.save()
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        ticket = make_ticket(requester=customer, team=team)
+        assign_ticket(actor=technician, ticket=ticket, assignee=technician)
+    deadline = Deadline.objects.get(ticket=ticket, stopped_at__isnull=True)
+    notices = OutboundMail.objects.filter(kind=OutboundMail.Kind.NOTICE)
+
+    with time_machine.travel(deadline.warn_at, tick=False):
+        assert check_deadline(deadline_id=deadline.pk) == ["warned"]
+    (warning,) = notices
+    assert warning.to_address == technician.user.email
+    assert warning.subject == f"[{ticket.reference}] Due soon: First response, {ticket.subject}"
+    assert "due by Tuesday 24 November 2026, 10:00" in warning.body_text
+
+    with time_machine.travel(deadline.breach_at, tick=False):
+        assert check_deadline(deadline_id=deadline.pk) == ["escalated"]
+        assert check_deadline(deadline_id=deadline.pk) == []
+    escalations = notices.exclude(pk=warning.pk).order_by("id")
+    assert sorted(mail.to_address for mail in escalations) == sorted(
+        [lead.user.email, technician.user.email]
+    )
+    assert all("Escalated: First response overdue" in mail.subject for mail in escalations)
+    assert send_outbound(outbound_id=escalations[0].pk) == "sent"
+    sent = smarthost.message()
+    assert "the ticket is escalated to you" in sent.get_content()
+    assert sent["Auto-Submitted"] is None
+
+
+def test_a_technician_without_an_address_gets_no_alert_and_the_check_goes_on(
+    smarthost, customer, team, technician, free_plan_targets
+):
+    from supportdesk.tickets.models import Deadline
+    from supportdesk.tickets.services import assign_ticket
+    from supportdesk.tickets.services.escalation import check_deadline
+
+    technician.user.email = ""
+    technician.user.save()
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        ticket = make_ticket(requester=customer, team=team)
+        assign_ticket(actor=technician, ticket=ticket, assignee=technician)
+    deadline = Deadline.objects.get(ticket=ticket, stopped_at__isnull=True)
+    with time_machine.travel(deadline.warn_at, tick=False):
+        assert check_deadline(deadline_id=deadline.pk) == ["warned"]
+    assert not OutboundMail.objects.filter(kind=OutboundMail.Kind.NOTICE).exists()
