@@ -278,7 +278,7 @@ _told_about_file_delivery = False
 
 
 def _write_to_outbox(outbound: OutboundMail, message: EmailMessage) -> str:
-    """"file" delivery: the mail as an .eml file in MAIL_OUTBOX_DIR, one file per row (a
+    """ "file" delivery: the mail as an .eml file in MAIL_OUTBOX_DIR, one file per row (a
     second write of the same row replaces the file), for a desk with no smarthost yet."""
     global _told_about_file_delivery
     directory = Path(settings.SUPPORTDESK["MAIL_OUTBOX_DIR"])

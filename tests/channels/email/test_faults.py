@@ -12,6 +12,7 @@ anew, and finds no tables), then put back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -257,10 +258,8 @@ class PrivatePostgres:
         self._as_postgres("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -401,7 +400,7 @@ def test_sigkill_of_the_smtpd_and_the_worker_loses_and_duplicates_nothing(
     system.wait_for_smtp(smtpd)
     client = ResendingClient(system.smtp_port)
     client.start()
-    chance = random.Random(os.environ.get("FAULTS_SEED", "sigkill"))  # noqa: S311 - not crypto
+    chance = random.Random(os.environ.get("FAULTS_SEED", "sigkill"))
     started = time.monotonic()
     kills = Counter[str]()
     for _cycle in range(KILL_CYCLES):

@@ -423,7 +423,9 @@ def test_a_row_left_sending_is_resent_with_the_same_message_id_once_its_lease_ru
     start = timezone.now()
     # A sender claimed the row and was killed before it recorded the outcome.
     OutboundMail.objects.filter(pk=outbound.pk).update(
-        status=OutboundMail.Status.SENDING, attempts=1, next_attempt_at=start + timedelta(seconds=30)
+        status=OutboundMail.Status.SENDING,
+        attempts=1,
+        next_attempt_at=start + timedelta(seconds=30),
     )
     with time_machine.travel(start + timedelta(seconds=29), tick=False):
         assert send_outbound(outbound_id=outbound.pk).startswith("skipped")
