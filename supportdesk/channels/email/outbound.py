@@ -234,7 +234,10 @@ def send_outbound(*, outbound_id: int) -> str:
     if not claimed:
         return "skipped: not due, or sent by another run"
     outbound = OutboundMail.objects.get(pk=outbound_id)
-    message = build_message(outbound)
+    try:
+        message = build_message(outbound)
+    except OSError as exc:  # an attachment's file unreadable (storage not mounted?)
+        return _retry(outbound, f"cannot read an attachment: {_describe(exc)}")
     if settings.SUPPORTDESK["MAIL_DELIVERY"] == "file":
         return _write_to_outbox(outbound, message)
     return _send_by_smtp(outbound, message)

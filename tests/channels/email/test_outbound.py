@@ -602,6 +602,27 @@ def test_files_past_the_cap_are_listed_in_the_reply_not_attached(
     assert "small.txt" not in body
 
 
+def test_a_reply_whose_file_cannot_be_read_is_retried_not_lost(smarthost, ticket, technician):
+    from supportdesk.tickets.services import NewAttachment
+
+    message = reply_to_ticket(
+        actor=technician,
+        ticket=ticket,
+        body_text="The file.",
+        attachments=[NewAttachment(filename="patch.zip", content=b"PK" * 100)],
+    )
+    blob = message.attachments.get().blob
+    assert blob is not None
+    blob.content.storage.delete(blob.content.name)
+    outbound = send_reply_mail(message=message)
+    assert outbound is not None
+    assert send_outbound(outbound_id=outbound.pk).startswith("retrying")
+    outbound.refresh_from_db()
+    assert outbound.status == OutboundMail.Status.RETRYING
+    assert "cannot read an attachment" in outbound.last_error
+    assert smarthost.received == []
+
+
 def test_a_file_removed_on_arrival_is_not_attached_to_a_reply(smarthost, ticket, technician):
     message = reply_to_ticket(actor=technician, ticket=ticket, body_text="See above.")
     Attachment.objects.create(
