@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,11 @@ SUPPORTDESK: dict[str, Any] = {
         "SUPPORTDESK_ANSWER_DELIVERY",
         ["supportdesk.channels.email.acknowledgements.send_reply_mail"],
     ),
+    # Who tells a technician about a service-level warning or escalation (tickets/delivery.py).
+    "SLA_ALERT_DELIVERY": env_list(
+        "SUPPORTDESK_SLA_ALERT_DELIVERY",
+        ["supportdesk.channels.email.notices.mail_sla_alert"],
+    ),
     "TICKET_PREFIX": env_str("SUPPORTDESK_TICKET_PREFIX", "SD"),
     "TICKET_LIST_MAX_LIMIT": env_int("SUPPORTDESK_TICKET_LIST_MAX_LIMIT", 500, minimum=1),
     "WEB_BIND": env_str("SUPPORTDESK_WEB_BIND", "127.0.0.1:8000"),
@@ -165,9 +171,17 @@ SUPPORTDESK: dict[str, Any] = {
     "MAIL_TLS_CERT": env_optional_path("SUPPORTDESK_MAIL_TLS_CERT"),
     "MAIL_TLS_KEY": env_optional_path("SUPPORTDESK_MAIL_TLS_KEY"),
     # Outgoing mail: sent from this address, with Message-IDs in this domain, through this
-    # smarthost (HOST:PORT), optionally with STARTTLS and a login.
+    # smarthost (HOST:PORT), optionally with STARTTLS and a login. With no smarthost set,
+    # mail is written as .eml files to MAIL_OUTBOX_DIR instead ("file" delivery): a new
+    # install never retries for days against a port 25 that nobody listens on.
     "MAIL_FROM": env_mail_addresses("SUPPORTDESK_MAIL_FROM", "support@example.com"),
     "MAIL_DOMAIN": env_str("SUPPORTDESK_MAIL_DOMAIN", "example.com").strip().lower(),
+    "MAIL_DELIVERY": env_choice(
+        "SUPPORTDESK_MAIL_DELIVERY",
+        "smtp" if os.environ.get("SUPPORTDESK_SMTP_RELAY") else "file",
+        ["smtp", "file"],
+    ),
+    "MAIL_OUTBOX_DIR": env_path("SUPPORTDESK_MAIL_OUTBOX_DIR", DATA_DIR / "outbox"),
     "SMTP_RELAY": env_host_port("SUPPORTDESK_SMTP_RELAY", "127.0.0.1:25"),
     "SMTP_RELAY_USER": env_str("SUPPORTDESK_SMTP_RELAY_USER", ""),
     "SMTP_RELAY_PASSWORD": env_str("SUPPORTDESK_SMTP_RELAY_PASSWORD", ""),
@@ -188,6 +202,21 @@ SUPPORTDESK: dict[str, Any] = {
     "MAIL_VERIFY": env_choices("SUPPORTDESK_MAIL_VERIFY", [], ["dkim", "spf"]),
     # Fax-to-email gateways (sender addresses or domains): their mail becomes fax messages.
     "FAX_GATEWAYS": env_mail_senders("SUPPORTDESK_FAX_GATEWAYS", []),
+    # A sender killed mid-send holds its outbox row this long; then the row is sent again
+    # (same Message-ID). Longer than the slowest smarthost conversation (SMTP timeout 60 s).
+    "MAIL_SENDING_LEASE_SECONDS": env_int(
+        "SUPPORTDESK_MAIL_SENDING_LEASE_SECONDS", 15 * 60, minimum=1
+    ),
+    # A mail (in or out) whose task is this late is taken as lost (a killed worker) and
+    # enqueued again by the sweep; processing and sending claim rows, so a spare is harmless.
+    "MAIL_STALLED_AFTER_SECONDS": env_int(
+        "SUPPORTDESK_MAIL_STALLED_AFTER_SECONDS", 5 * 60, minimum=1
+    ),
+    # Files a technician's reply carries by mail, in all; the files past it are listed in
+    # the mail with a pointer to the ticket instead.
+    "MAIL_REPLY_ATTACHMENTS_MAX_BYTES": env_int(
+        "SUPPORTDESK_MAIL_REPLY_ATTACHMENTS_MAX_BYTES", 9 * 1000 * 1000, minimum=0
+    ),
 }
 
 # IMAP intake (`supportdesk mail fetch`): mailboxes hosted elsewhere, as URLs (config/imap.py).
@@ -206,7 +235,7 @@ SUPPORTDESK["MAIL_FROM"] = SUPPORTDESK["MAIL_FROM"][0]
 if not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", SUPPORTDESK["MAIL_DOMAIN"]):
     # It ends every Message-ID we write: anything else would break the header.
     raise SettingError("SUPPORTDESK_MAIL_DOMAIN", "expected a domain name, like example.com")
-if SUPPORTDESK["SMTP_RELAY"] is None:
+if SUPPORTDESK["SMTP_RELAY"] is None and SUPPORTDESK["MAIL_DELIVERY"] == "smtp":
     raise SettingError("SUPPORTDESK_SMTP_RELAY", "expected HOST:PORT of the smarthost")
 
 if (SUPPORTDESK["MAIL_TLS_CERT"] is None) != (SUPPORTDESK["MAIL_TLS_KEY"] is None):

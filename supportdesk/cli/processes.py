@@ -267,6 +267,7 @@ def print_welcome(*, bind: str, accounts: Sequence[Account] | None, out: TextIO)
         lines += [f"  Open:  {root}", f"  Admin: {root}admin/"]
     else:
         lines.append(f"  Listening on {bind}")
+    lines.append(f"  Mail out: {describe_mail_delivery()}")
     print("\n".join(lines), file=out)
     if accounts:
         print_accounts(accounts, out)
@@ -276,6 +277,19 @@ def print_welcome(*, bind: str, accounts: Sequence[Account] | None, out: TextIO)
             file=out,
         )
     print("Press Ctrl-C to stop.\n", file=out, flush=True)
+
+
+def describe_mail_delivery() -> str:
+    from django.conf import settings
+
+    product = settings.SUPPORTDESK
+    if product["MAIL_DELIVERY"] == "file":
+        return (
+            f"written to {product['MAIL_OUTBOX_DIR']} as .eml files, not sent "
+            "(set SUPPORTDESK_SMTP_RELAY=host:port to send it)"
+        )
+    host, port = product["SMTP_RELAY"]
+    return f"sent through the smarthost {host}:{port}"
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -391,6 +405,7 @@ def check_command(args: argparse.Namespace) -> int:
         ("tasks", settings.TASKS["default"]["BACKEND"]),
         ("web", f"{product['WEB_BIND']}, {product['WEB_WORKERS']} sync workers"),
         ("site URL", settings.SITE_URL),
+        ("mail out", describe_mail_delivery()),
         ("time zone", settings.TIME_ZONE),
         ("production", "yes" if in_production() else "no (embedded default)"),
     ]

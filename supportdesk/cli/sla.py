@@ -65,7 +65,18 @@ def sla_sweep_command(args: argparse.Namespace) -> int:
     require_database()
     count = sweep_deadlines(batch=args.batch)
     print(f"Looked at {_deadlines(count)} due for a warning or an escalation.")
+    requeued = requeue_stalled_mail(batch=args.batch)
+    if requeued:
+        print(f"Enqueued {requeued} stalled mails again.")
     return EXIT_OK
+
+
+def requeue_stalled_mail(*, batch: int) -> int:
+    """The same scheduler keeps mail moving: mail whose processing or send task was lost."""
+    from supportdesk.channels.email.outbound import requeue_stalled_outbound
+    from supportdesk.channels.email.recovery import requeue_stalled_inbound
+
+    return requeue_stalled_inbound(batch=batch) + requeue_stalled_outbound(batch=batch)
 
 
 def sweep_every(every: float, *, batch: int) -> int:
@@ -73,7 +84,6 @@ def sweep_every(every: float, *, batch: int) -> int:
     sweep, like one that goes down later."""
     from django.db import DatabaseError, close_old_connections
 
-    from supportdesk.channels.email.outbound import requeue_stalled_outbound
     from supportdesk.tickets.services.escalation import sweep_deadlines
 
     def sweep() -> None:
@@ -82,8 +92,7 @@ def sweep_every(every: float, *, batch: int) -> int:
         close_old_connections()
         try:
             count = sweep_deadlines(batch=batch)
-            # The same scheduler keeps the outbox moving: mail whose send task was lost.
-            requeued = requeue_stalled_outbound(batch=batch)
+            requeued = requeue_stalled_mail(batch=batch)
         except DatabaseError as exc:
             # Expected during an outage: one line per sweep rather than a traceback.
             log.error(
@@ -95,7 +104,7 @@ def sweep_every(every: float, *, batch: int) -> int:
             return
         log.log(logging.INFO if count else logging.DEBUG, "looked at %s", _deadlines(count))
         if requeued:
-            log.info("enqueued %d stalled outgoing mails again", requeued)
+            log.info("enqueued %d stalled mails again", requeued)
 
     log.info("sweeping service-level deadlines every %g s, at most %d at a time", every, batch)
     Repeater(sweep, every=every, log=log).run()

@@ -25,6 +25,10 @@ def store_blob(data: bytes) -> Blob:
     # the next store of the same bytes), never a row that points at nothing.
     path = blob_path(digest)
     storage = Blob._meta.get_field("content").storage
+    if storage.exists(path) and storage.size(path) != len(data):
+        # A write cut short (a process killed mid-write, a full disk): the name is the hash
+        # of the whole content, so a shorter file is that, not other bytes. Write it again.
+        storage.delete(path)
     if not storage.exists(path):
         saved = storage.save(path, ContentFile(data))
         _flush_to_disk(storage, saved)

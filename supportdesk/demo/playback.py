@@ -250,6 +250,10 @@ def routing_tasks_removed() -> Iterator[None]:
     task_enqueued.connect(collect, weak=False, dispatch_uid="supportdesk-demo-routing")
     try:
         yield
+        # Inside the collection: the mails it queues (alerts to the demo's technicians) go
+        # with the rest of the demo's unsent mail below, and their send tasks with them.
+        while sweep_deadlines():
+            pass
     finally:
         task_enqueued.disconnect(dispatch_uid="supportdesk-demo-routing")
     # Rows exist only with the database backend; other backends leave nothing to delete.
@@ -257,8 +261,6 @@ def routing_tasks_removed() -> Iterator[None]:
         DBTaskResult.objects.filter(
             id__in=enqueued[start : start + 500], status=TaskResultStatus.READY
         ).delete()
-    while sweep_deadlines():
-        pass
     # The demo's history is played, not lived: its past answers were never mailed to the
     # (fictional) customers, and are not mailed now.
     OutboundMail.objects.filter(status=OutboundMail.Status.QUEUED).delete()

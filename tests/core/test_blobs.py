@@ -62,6 +62,19 @@ def test_an_orphan_file_left_by_a_crash_is_reused(db):
     assert read_blob(blob) == DATA
 
 
+def test_a_file_cut_short_by_a_killed_process_is_written_again(db, settings):
+    # A process killed between creating the file and writing it leaves it empty or short;
+    # reusing it would commit a row (and answer "250") for bytes that are not on disk.
+    default_storage.save(blob_path(DIGEST), ContentFile(DATA[:3]))
+
+    blob = store_blob(DATA)
+
+    assert blob.content.name == blob_path(DIGEST)
+    assert read_blob(blob) == DATA
+    directory = settings.MEDIA_ROOT / "blobs" / DIGEST[:2] / DIGEST[2:4]
+    assert [p.name for p in directory.iterdir()] == [DIGEST]
+
+
 def test_empty_bytes_are_a_blob_too(db):
     blob = store_blob(b"")
 

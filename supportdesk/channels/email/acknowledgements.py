@@ -32,6 +32,8 @@ class AcknowledgementText:
     request_tool: str
     signature: str
     decimal_mark: str
+    # In a technician's reply: the files too large to go with it by mail.
+    not_attached: str
 
 
 TEXTS: dict[str, AcknowledgementText] = {
@@ -62,6 +64,10 @@ TEXTS: dict[str, AcknowledgementText] = {
         ),
         signature="The support team",
         decimal_mark=".",
+        not_attached=(
+            "These files are too large to be sent by mail and are not attached; reply to "
+            "this mail if you need them and we will send them another way:"
+        ),
     ),
     Language.SPANISH: AcknowledgementText(
         subject="Solicitud recibida: {subject}",
@@ -91,6 +97,10 @@ TEXTS: dict[str, AcknowledgementText] = {
         ),
         signature="El equipo de soporte",
         decimal_mark=",",
+        not_attached=(
+            "Estos archivos son demasiado grandes para enviarlos por correo y no van adjuntos; "
+            "responda a este correo si los necesita y se los enviaremos de otra forma:"
+        ),
     ),
     Language.FRENCH: AcknowledgementText(
         subject="Demande reçue : {subject}",
@@ -122,6 +132,11 @@ TEXTS: dict[str, AcknowledgementText] = {
         ),
         signature="L'équipe support",
         decimal_mark=",",
+        not_attached=(
+            "Ces fichiers sont trop volumineux pour être envoyés par courrier et ne sont pas "
+            "joints ; répondez à ce message si vous en avez besoin et nous vous les ferons "
+            "parvenir autrement :"
+        ),
     ),
 }
 
@@ -216,12 +231,27 @@ def send_reply_mail(*, message: Message) -> OutboundMail | None:
         kind=OutboundMail.Kind.REPLY,
         to=address,
         subject=ticket.subject,
-        body_text=message.body_text,
+        body_text=reply_text(message),
         ticket=ticket,
         in_reply_to=last_inbound or "",
         references=references,
         ticket_message_id=message.pk,
     )
+
+
+def reply_text(message: Message) -> str:
+    """A technician's answer as mailed: its text, then the files it has that are too large
+    to be attached (outbound.reply_attachments attaches the others when the mail is sent)."""
+    _attached, left_out = outbound.reply_attachments(message.pk)
+    if not left_out:
+        return message.body_text
+    texts = TEXTS.get(message.ticket.language, TEXTS[Language.ENGLISH])
+    listing = "\n".join(
+        f"- {outbound.header_text(item.filename, limit=255)} "
+        f"({_size(item.size, texts.decimal_mark)})"
+        for item in left_out
+    )
+    return f"{message.body_text.rstrip()}\n\n{texts.not_attached}\n{listing}\n"
 
 
 def _requester_address(ticket: Ticket) -> str:

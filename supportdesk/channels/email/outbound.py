@@ -1,14 +1,24 @@
 """Outgoing mail: outbox rows (OutboundMail), the message built from a row, and the send task's
-one service, which talks SMTP to the smarthost.
+one service, which talks SMTP to the smarthost (or, with no smarthost set, writes .eml files).
 
 A row is claimed with a conditional UPDATE before anything is sent, so two workers (or a task
 run twice) send it once. A 4xx answer or a broken connection is retried with back-off for
 days; a 5xx answer is a bounce, recorded on the row and on the contact's address.
+
+Once per row, and the one window SMTP leaves open: SMTP has no two-phase commit. The row is
+marked "sent" right after the smarthost's 250 to DATA, before QUIT, so the only unsafe moment
+is between that 250 leaving the smarthost and our UPDATE committing (one network round trip
+and one commit). A sender killed there leaves the row "sending"; when its lease
+(MAIL_SENDING_LEASE_SECONDS) runs out the row is sent again, with the same Message-ID, so the
+recipient's mail client shows it once. A sender killed earlier, before the 250, loses nothing:
+the smarthost has not taken the mail, and the resend is its only copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import smtplib
 import ssl
@@ -16,8 +26,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as default_policy
 from email.utils import format_datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -27,17 +39,17 @@ from django.db.models.functions import Lower
 from supportdesk.accounts.models import ContactEmail
 from supportdesk.channels.email import tasks as mail_tasks
 from supportdesk.channels.email.models import OutboundMail
+from supportdesk.core.blobs import read_blob
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput
-from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.models import Attachment, Ticket
 
 logger = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
 GIVE_UP_AFTER = timedelta(days=5)
-# While a row is being sent it is held this long; SMTP_TIMEOUT bounds each exchange.
-SENDING_LEASE = timedelta(minutes=15)
+# Each exchange with the smarthost; the sending lease (a setting) must be longer.
 SMTP_TIMEOUT = 60
 MAX_SUBJECT_LENGTH = 400
 MAX_REFERENCES = 20
@@ -162,33 +174,91 @@ def build_message(outbound: OutboundMail) -> EmailMessage:
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
     message.set_content(outbound.body_text)
+    if outbound.kind == OutboundMail.Kind.REPLY and outbound.ticket_message_id is not None:
+        attached, _left_out = reply_attachments(outbound.ticket_message_id)
+        for attachment in attached:
+            assert attachment.blob is not None  # reply_attachments keeps stored files only
+            maintype, _, subtype = attachment.content_type.partition("/")
+            if not maintype or not subtype or "\n" in attachment.content_type:
+                maintype, subtype = "application", "octet-stream"
+            message.add_attachment(
+                read_blob(attachment.blob),
+                maintype=maintype,
+                subtype=subtype,
+                filename=header_text(attachment.filename, limit=255) or "attachment",
+            )
     return message
+
+
+def reply_attachments(ticket_message_id: int) -> tuple[list[Attachment], list[Attachment]]:
+    """The stored files of a ticket message that its mail carries, oldest first, up to
+    MAIL_REPLY_ATTACHMENTS_MAX_BYTES in all; and those left out (too large to fit).
+    The same answer every time for the same message, so a resent mail is the same mail."""
+    budget: int = settings.SUPPORTDESK["MAIL_REPLY_ATTACHMENTS_MAX_BYTES"]
+    attached: list[Attachment] = []
+    left_out: list[Attachment] = []
+    files = Attachment.objects.filter(message_id=ticket_message_id, blob__isnull=False)
+    for attachment in files.select_related("blob").order_by("id"):
+        if attachment.size <= budget:
+            attached.append(attachment)
+            budget -= attachment.size
+        else:
+            left_out.append(attachment)
+    return attached, left_out
 
 
 def send_outbound(*, outbound_id: int) -> str:
     """Send one outbox row if it is due; returns what happened, in a few words."""
     at = now()
-    with transaction.atomic():
-        # The claim: of two runs, one updates the row, the other finds nothing to do. A row
-        # left "sending" by a killed worker may be taken again once its lease has run out.
-        claimed = OutboundMail.objects.filter(
-            pk=outbound_id,
-            status__in=[
-                OutboundMail.Status.QUEUED,
-                OutboundMail.Status.RETRYING,
-                OutboundMail.Status.SENDING,
-            ],
-            next_attempt_at__lte=at,
-        ).update(
-            status=OutboundMail.Status.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=at + SENDING_LEASE,
-        )
+    lease = timedelta(seconds=settings.SUPPORTDESK["MAIL_SENDING_LEASE_SECONDS"])
+    # The claim: of two runs, one updates the row, the other finds nothing to do.
+    claim = {
+        "status": OutboundMail.Status.SENDING,
+        "attempts": F("attempts") + 1,
+        "next_attempt_at": at + lease,
+    }
+    due = OutboundMail.objects.filter(pk=outbound_id, next_attempt_at__lte=at)
+    claimed = due.filter(
+        status__in=[OutboundMail.Status.QUEUED, OutboundMail.Status.RETRYING]
+    ).update(**claim)
+    if not claimed:
+        # A row still "sending" once its lease has run out: its sender was killed. It may
+        # have been killed after the smarthost's 250 and before our commit, so this send
+        # may be the second copy; it carries the same Message-ID.
+        claimed = due.filter(status=OutboundMail.Status.SENDING).update(**claim)
+        if claimed:
+            logger.warning(
+                "mail %s: an earlier send was interrupted; sending it again (same Message-ID)",
+                outbound_id,
+            )
     if not claimed:
         return "skipped: not due, or sent by another run"
     outbound = OutboundMail.objects.get(pk=outbound_id)
     try:
-        _deliver(build_message(outbound), to=outbound.to_address)
+        message = build_message(outbound)
+    except OSError as exc:  # an attachment's file unreadable (storage not mounted?)
+        return _retry(outbound, f"cannot read an attachment: {_describe(exc)}")
+    if settings.SUPPORTDESK["MAIL_DELIVERY"] == "file":
+        return _write_to_outbox(outbound, message)
+    return _send_by_smtp(outbound, message)
+
+
+def _send_by_smtp(outbound: OutboundMail, message: EmailMessage) -> str:
+    config = settings.SUPPORTDESK
+    host, port = config["SMTP_RELAY"]
+    smtp: smtplib.SMTP | None = None
+    try:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+        if config["SMTP_RELAY_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_RELAY_USER"]:
+            smtp.login(config["SMTP_RELAY_USER"], config["SMTP_RELAY_PASSWORD"])
+        # Bounces come back to the support address, where intake records them.
+        smtp.send_message(message, from_addr=config["MAIL_FROM"], to_addrs=[outbound.to_address])
+        # The smarthost has the mail: record it now, before QUIT or anything else that could
+        # fail or be killed, so the window for a second copy is as short as it can be.
+        _finish(outbound, status=OutboundMail.Status.SENT, sent_at=now(), last_error="")
+        return "sent"
     except smtplib.SMTPAuthenticationError as exc:
         # Our login is wrong, not the customer's address: retry once it is fixed.
         return _retry(outbound, f"smarthost refused our login: {_describe(exc)}")
@@ -199,20 +269,51 @@ def send_outbound(*, outbound_id: int) -> str:
         return _answered(outbound, exc.smtp_code, _describe(exc))
     except (OSError, smtplib.SMTPException) as exc:
         return _retry(outbound, _describe(exc))
+    finally:
+        if smtp is not None:
+            # The mail's fate is decided; a failing goodbye changes nothing.
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+            smtp.close()
+
+
+_told_about_file_delivery = False
+
+
+def _write_to_outbox(outbound: OutboundMail, message: EmailMessage) -> str:
+    """ "file" delivery: the mail as an .eml file in MAIL_OUTBOX_DIR, one file per row (a
+    second write of the same row replaces the file), for a desk with no smarthost yet."""
+    global _told_about_file_delivery
+    directory = Path(settings.SUPPORTDESK["MAIL_OUTBOX_DIR"])
+    name = f"{outbound.created_at:%Y%m%d-%H%M%S}-{outbound.pk}.eml"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_durably(directory / name, message.as_bytes(policy=SMTP_POLICY))
+    except OSError as exc:
+        return _retry(outbound, f"cannot write to {directory}: {_describe(exc)}")
     _finish(outbound, status=OutboundMail.Status.SENT, sent_at=now(), last_error="")
-    return "sent"
+    if not _told_about_file_delivery:
+        _told_about_file_delivery = True
+        logger.warning(
+            "outgoing mail is written to %s as .eml files, not sent: set "
+            "SUPPORTDESK_SMTP_RELAY=host:port to send it through your smarthost",
+            directory,
+        )
+    return f"written to {directory / name}"
 
 
-def _deliver(message: EmailMessage, *, to: str) -> None:
-    config = settings.SUPPORTDESK
-    host, port = config["SMTP_RELAY"]
-    with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT) as smtp:
-        if config["SMTP_RELAY_STARTTLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["SMTP_RELAY_USER"]:
-            smtp.login(config["SMTP_RELAY_USER"], config["SMTP_RELAY_PASSWORD"])
-        # Bounces come back to the support address, where intake records them.
-        smtp.send_message(message, from_addr=config["MAIL_FROM"], to_addrs=[to])
+def _write_durably(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _answered(outbound: OutboundMail, code: int, error: str) -> str:
@@ -270,15 +371,13 @@ def _describe(exc: Exception) -> str:
     return error.replace("\x00", "")[:MAX_ERROR_LENGTH]
 
 
-# How late a due row may be before we assume its send task was lost (a worker killed, a
-# task row pruned) and enqueue it again. Sending claims the row, so a spare task is harmless.
-STALLED_AFTER = timedelta(minutes=5)
-
-
 def requeue_stalled_outbound(*, batch: int = 500) -> int:
-    """Enqueue again the outbox rows that are overdue, including rows left "sending" by a
-    killed worker once their lease has run out. Returns how many were enqueued."""
+    """Enqueue again the outbox rows overdue by MAIL_STALLED_AFTER_SECONDS (their send task
+    was lost: a worker killed, a task row pruned), including rows left "sending" by a killed
+    worker once their lease has run out. Sending claims the row, so a spare task is
+    harmless. Returns how many were enqueued."""
     at = now()
+    stalled_after = timedelta(seconds=settings.SUPPORTDESK["MAIL_STALLED_AFTER_SECONDS"])
     stalled = list(
         OutboundMail.objects.filter(
             status__in=[
@@ -286,7 +385,7 @@ def requeue_stalled_outbound(*, batch: int = 500) -> int:
                 OutboundMail.Status.RETRYING,
                 OutboundMail.Status.SENDING,
             ],
-            next_attempt_at__lte=at - STALLED_AFTER,
+            next_attempt_at__lte=at - stalled_after,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:batch]

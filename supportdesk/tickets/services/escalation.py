@@ -10,6 +10,7 @@ from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Technician
 from supportdesk.core.clock import now
 from supportdesk.tickets.choices import EventKind
+from supportdesk.tickets.delivery import deliver_sla_alert
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Deadline, Ticket
 
@@ -67,6 +68,7 @@ def check_deadline(*, deadline_id: int) -> list[str]:
                 "ticket__subscription__plan",
                 "ticket__subscription__backup_engineer",
                 "ticket__team__lead",
+                "ticket__assignee",
             )
             .filter(pk=deadline_id, stopped_at__isnull=True, paused_at__isnull=True)
             .first()
@@ -86,6 +88,7 @@ def check_deadline(*, deadline_id: int) -> list[str]:
                     at=at,
                     data={"metric": deadline.metric, "due": deadline.target_at.isoformat()},
                 )
+                _alert(deadline, [ticket.assignee], kind=EventKind.SLA_WARNING)
                 done.append("warned")
         if deadline.breached_at is None and at >= deadline.breach_at:
             target = escalation_target(ticket)
@@ -105,8 +108,25 @@ def check_deadline(*, deadline_id: int) -> list[str]:
                         "escalated_to": target.display_name if target else None,
                     },
                 )
+                _alert(deadline, [target, ticket.assignee], kind=EventKind.SLA_BREACHED)
                 done.append("escalated")
     return done
+
+
+def _alert(deadline: Deadline, technicians: list[Technician | None], *, kind: str) -> None:
+    """Tell each technician concerned once (the escalation target may be the assignee)."""
+    told: set[int] = set()
+    for technician in technicians:
+        if technician is None or not technician.is_active or technician.pk in told:
+            continue
+        told.add(technician.pk)
+        deliver_sla_alert(
+            ticket=deadline.ticket,
+            technician=technician,
+            kind=kind,
+            metric=deadline.get_metric_display(),
+            due=deadline.target_at if kind == EventKind.SLA_WARNING else deadline.breach_at,
+        )
 
 
 def sweep_deadlines(*, batch: int = 500) -> int:

@@ -67,6 +67,7 @@ def smarthost(settings: Any) -> Iterator[Sink]:
     controller.start()
     settings.SUPPORTDESK = {
         **settings.SUPPORTDESK,
+        "MAIL_DELIVERY": "smtp",
         "SMTP_RELAY": ("127.0.0.1", port),
         "MAIL_FROM": "support@example.com",
         "MAIL_DOMAIN": "mail.supportdesk.test",
@@ -409,3 +410,339 @@ def test_a_mail_whose_send_task_was_lost_is_enqueued_again_once(customer, team):
     assert requeue_stalled_outbound() == 0
     tasks = DBTaskResult.objects.filter(task_path__endswith="send_outbound_mail")
     assert [t.args_kwargs["kwargs"]["outbound_id"] for t in tasks] == [outbound.pk]
+
+
+# -- a sender killed mid-send -----------------------------------------------------------------
+
+
+def test_a_row_left_sending_is_resent_with_the_same_message_id_once_its_lease_runs_out(
+    smarthost, ticket, settings, caplog
+):
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "MAIL_SENDING_LEASE_SECONDS": 30}
+    outbound = queue_reply(ticket)
+    start = timezone.now()
+    # A sender claimed the row and was killed before it recorded the outcome.
+    OutboundMail.objects.filter(pk=outbound.pk).update(
+        status=OutboundMail.Status.SENDING,
+        attempts=1,
+        next_attempt_at=start + timedelta(seconds=30),
+    )
+    with time_machine.travel(start + timedelta(seconds=29), tick=False):
+        assert send_outbound(outbound_id=outbound.pk).startswith("skipped")
+    with time_machine.travel(start + timedelta(seconds=31), tick=False):
+        assert send_outbound(outbound_id=outbound.pk) == "sent"
+    assert len(smarthost.received) == 1
+    assert smarthost.message()["Message-ID"] == f"<{outbound.message_id}>"
+    assert "an earlier send was interrupted" in caplog.text
+    outbound.refresh_from_db()
+    assert (outbound.status, outbound.attempts) == (OutboundMail.Status.SENT, 2)
+
+
+def test_the_row_is_marked_sent_before_the_smarthost_is_told_goodbye(
+    smarthost, ticket, monkeypatch
+):
+    # The row's status when QUIT goes out: "sent" is recorded right after the 250 to DATA,
+    # so a sender killed during QUIT (or a smarthost that never answers it) sends nothing twice.
+    import smtplib
+
+    seen: list[str] = []
+    quit_for_real = smtplib.SMTP.quit
+
+    def quit_and_look(self: smtplib.SMTP) -> Any:
+        seen.append(OutboundMail.objects.values_list("status", flat=True).get())
+        return quit_for_real(self)
+
+    monkeypatch.setattr(smtplib.SMTP, "quit", quit_and_look)
+    outbound = queue_reply(ticket)
+    assert send_outbound(outbound_id=outbound.pk) == "sent"
+    assert seen == [OutboundMail.Status.SENT]
+
+
+# -- file delivery: no smarthost set ----------------------------------------------------------
+
+
+@pytest.fixture
+def file_delivery(settings, tmp_path) -> Any:
+    outbox = tmp_path / "outbox"
+    settings.SUPPORTDESK = {
+        **settings.SUPPORTDESK,
+        "MAIL_DELIVERY": "file",
+        "MAIL_OUTBOX_DIR": outbox,
+        "MAIL_DOMAIN": "mail.supportdesk.test",
+    }
+    return outbox
+
+
+def test_with_file_delivery_each_mail_is_one_eml_file_and_nothing_is_retried(
+    file_delivery, ticket, caplog
+):
+    from supportdesk.channels.email import outbound as outbound_module
+
+    outbound_module._told_about_file_delivery = False
+    first = queue_reply(ticket)
+    second = queue_reply(ticket, subject="Second")
+    assert send_outbound(outbound_id=first.pk).startswith("written to ")
+    assert send_outbound(outbound_id=second.pk).startswith("written to ")
+    assert send_outbound(outbound_id=first.pk).startswith("skipped")
+    files = sorted(file_delivery.glob("*.eml"))
+    assert len(files) == 2
+    assert not list(file_delivery.glob(".*"))  # no partial file left behind
+    written = message_from_bytes(files[0].read_bytes(), policy=default_policy)
+    assert written["Message-ID"] == f"<{first.message_id}>"
+    assert written["To"] == "dev@customer.example"
+    assert "It is fixed in version 2026." in written.get_body().get_content()
+    for row in (first, second):
+        row.refresh_from_db()
+        assert row.status == OutboundMail.Status.SENT
+    assert len(send_tasks()) == 2  # no retry scheduled
+    # One line says where the mail went and how to send it for real, not one per mail.
+    told = [r.getMessage() for r in caplog.records if "SUPPORTDESK_SMTP_RELAY" in r.getMessage()]
+    assert len(told) == 1
+    assert str(file_delivery) in told[0]
+
+
+def test_an_unwritable_outbox_is_retried_not_lost(file_delivery, ticket):
+    file_delivery.parent.mkdir(parents=True, exist_ok=True)
+    file_delivery.write_text("a file where the folder should be")
+    outbound = queue_reply(ticket)
+    assert send_outbound(outbound_id=outbound.pk).startswith("retrying")
+    outbound.refresh_from_db()
+    assert outbound.status == OutboundMail.Status.RETRYING
+    assert str(file_delivery) in outbound.last_error
+
+
+def test_file_delivery_is_the_default_without_a_smarthost_and_smtp_with_one(tmp_path):
+    import subprocess
+    import sys
+
+    code = "from django.conf import settings; print(settings.SUPPORTDESK['MAIL_DELIVERY'])"
+    env = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if not k.startswith(("SUPPORTDESK_", "DATABASE_"))
+    }
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", SUPPORTDESK_DATA_DIR=str(tmp_path))
+    setup = f"import django; django.setup(); {code}"
+    plain = subprocess.run(
+        [sys.executable, "-c", setup], env=env, capture_output=True, text=True, check=True
+    )
+    relayed = subprocess.run(
+        [sys.executable, "-c", setup],
+        env={**env, "SUPPORTDESK_SMTP_RELAY": "mail.example.com:587"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wrong = subprocess.run(
+        [sys.executable, "-c", setup],
+        env={**env, "SUPPORTDESK_MAIL_DELIVERY": "pigeon"},
+        capture_output=True,
+        text=True,
+    )
+    assert plain.stdout.strip() == "file"
+    assert relayed.stdout.strip() == "smtp"
+    assert wrong.returncode != 0
+    assert "SUPPORTDESK_MAIL_DELIVERY" in wrong.stderr
+
+
+# -- a technician's reply carries its files ---------------------------------------------------
+
+
+def test_a_reply_is_mailed_with_its_attachments(smarthost, ticket, technician):
+    from supportdesk.tickets.services import NewAttachment
+
+    log = b"2026-11-26 10:00 crash in report.dll\n" * 100
+    png = bytes(range(256)) * 40
+    message = reply_to_ticket(
+        actor=technician,
+        ticket=ticket,
+        body_text="Here is the patched file and the log.",
+        attachments=[
+            NewAttachment(filename="crash.log", content=log, content_type="text/plain"),
+            NewAttachment(filename="screen été.png", content=png, content_type="image/png"),
+        ],
+    )
+    outbound = send_reply_mail(message=message)
+    assert outbound is not None
+    assert send_outbound(outbound_id=outbound.pk) == "sent"
+    sent = smarthost.message()
+    files = {part.get_filename(): part for part in sent.iter_attachments()}
+    assert set(files) == {"crash.log", "screen été.png"}
+    assert files["crash.log"].get_content_type() == "text/plain"
+    assert files["crash.log"].get_content().encode() == log
+    assert files["screen été.png"].get_content_type() == "image/png"
+    assert files["screen été.png"].get_content() == png
+    assert "Here is the patched file" in sent.get_body(("plain",)).get_content()
+    assert "too large" not in sent.get_body(("plain",)).get_content()
+
+
+def test_files_past_the_cap_are_listed_in_the_reply_not_attached(
+    smarthost, ticket, technician, settings
+):
+    from supportdesk.tickets.services import NewAttachment
+
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "MAIL_REPLY_ATTACHMENTS_MAX_BYTES": 5000}
+    message = reply_to_ticket(
+        actor=technician,
+        ticket=ticket,
+        body_text="Two files.",
+        attachments=[
+            NewAttachment(filename="small.txt", content=b"s" * 3000, content_type="text/plain"),
+            NewAttachment(filename="big.zip", content=b"b" * 3000),
+        ],
+    )
+    outbound = send_reply_mail(message=message)
+    assert outbound is not None
+    send_outbound(outbound_id=outbound.pk)
+    sent = smarthost.message()
+    assert [part.get_filename() for part in sent.iter_attachments()] == ["small.txt"]
+    body = sent.get_body(("plain",)).get_content()
+    assert "These files are too large to be sent by mail" in body
+    assert "- big.zip (3 KB)" in body
+    assert "small.txt" not in body
+
+
+def test_a_reply_whose_file_cannot_be_read_is_retried_not_lost(smarthost, ticket, technician):
+    from supportdesk.tickets.services import NewAttachment
+
+    message = reply_to_ticket(
+        actor=technician,
+        ticket=ticket,
+        body_text="The file.",
+        attachments=[NewAttachment(filename="patch.zip", content=b"PK" * 100)],
+    )
+    blob = message.attachments.get().blob
+    assert blob is not None
+    blob.content.storage.delete(blob.content.name)
+    outbound = send_reply_mail(message=message)
+    assert outbound is not None
+    assert send_outbound(outbound_id=outbound.pk).startswith("retrying")
+    outbound.refresh_from_db()
+    assert outbound.status == OutboundMail.Status.RETRYING
+    assert "cannot read an attachment" in outbound.last_error
+    assert smarthost.received == []
+
+
+def test_a_file_removed_on_arrival_is_not_attached_to_a_reply(smarthost, ticket, technician):
+    message = reply_to_ticket(actor=technician, ticket=ticket, body_text="See above.")
+    Attachment.objects.create(
+        message=message, filename="gone.mp4", size=12_000_000, sha256="0" * 64, removed_reason="x"
+    )
+    outbound = send_reply_mail(message=message)
+    assert outbound is not None
+    send_outbound(outbound_id=outbound.pk)
+    assert list(smarthost.message().iter_attachments()) == []
+
+
+# -- mail whose processing task was lost ------------------------------------------------------
+
+
+PROCESS_TASK = "supportdesk.channels.email.tasks.process_inbound_mail"
+
+
+def test_a_mail_whose_worker_was_killed_is_enqueued_again_once(db, settings):
+    from supportdesk.channels.email.recovery import requeue_stalled_inbound
+
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "MAIL_STALLED_AFTER_SECONDS": 60}
+    killed = inbound_mail("killed@customer.example")
+    backlog = inbound_mail("backlog@customer.example")
+    fresh = inbound_mail("fresh@customer.example")
+    long_ago = timezone.now() - timedelta(minutes=10)
+    InboundMail.objects.filter(pk__in=[killed.pk, backlog.pk]).update(received_at=long_ago)
+    # The killed worker's task: claimed ten minutes ago, never finished.
+    DBTaskResult.objects.filter(
+        task_path=PROCESS_TASK, args_kwargs__kwargs__mail_id=killed.pk
+    ).update(status="RUNNING", started_at=long_ago)
+
+    assert requeue_stalled_inbound() == 1
+    assert requeue_stalled_inbound() == 0  # its new task is waiting now
+    waiting = DBTaskResult.objects.filter(task_path=PROCESS_TASK, status="READY")
+    assert sorted(t.args_kwargs["kwargs"]["mail_id"] for t in waiting) == sorted(
+        [killed.pk, backlog.pk, fresh.pk]
+    )
+
+
+def test_supportdesk_run_says_where_outgoing_mail_goes(settings, tmp_path):
+    import io
+
+    from supportdesk.cli.processes import print_welcome
+
+    settings.SUPPORTDESK = {
+        **settings.SUPPORTDESK,
+        "MAIL_DELIVERY": "file",
+        "MAIL_OUTBOX_DIR": tmp_path / "outbox",
+    }
+    out = io.StringIO()
+    print_welcome(bind="127.0.0.1:8000", accounts=None, out=out)
+    assert (
+        f"Mail out: written to {tmp_path / 'outbox'} as .eml files, not sent "
+        "(set SUPPORTDESK_SMTP_RELAY=host:port to send it)"
+    ) in out.getvalue()
+
+    settings.SUPPORTDESK = {
+        **settings.SUPPORTDESK,
+        "MAIL_DELIVERY": "smtp",
+        "SMTP_RELAY": ("smtp.example.com", 587),
+    }
+    out = io.StringIO()
+    print_welcome(bind="127.0.0.1:8000", accounts=None, out=out)
+    assert "Mail out: sent through the smarthost smtp.example.com:587" in out.getvalue()
+
+
+# -- service-level alerts to technicians ------------------------------------------------------
+
+
+def test_a_warning_mails_the_assignee_and_a_breach_the_lead_and_the_assignee_once(
+    smarthost, customer, team, technician, free_plan_targets
+):
+    from supportdesk.tickets.models import Deadline
+    from supportdesk.tickets.services import assign_ticket
+    from supportdesk.tickets.services.escalation import check_deadline
+    from tests.factories import TechnicianFactory
+
+    lead = TechnicianFactory(display_name="Team Lead", teams=[team])
+    team.lead = lead
+    team.save()
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        ticket = make_ticket(requester=customer, team=team)
+        assign_ticket(actor=technician, ticket=ticket, assignee=technician)
+    deadline = Deadline.objects.get(ticket=ticket, stopped_at__isnull=True)
+    notices = OutboundMail.objects.filter(kind=OutboundMail.Kind.NOTICE)
+
+    with time_machine.travel(deadline.warn_at, tick=False):
+        assert check_deadline(deadline_id=deadline.pk) == ["warned"]
+    (warning,) = notices
+    assert warning.to_address == technician.user.email
+    assert warning.subject == f"[{ticket.reference}] Due soon: First response, {ticket.subject}"
+    assert "due by Tuesday 24 November 2026, 10:00" in warning.body_text
+
+    with time_machine.travel(deadline.breach_at, tick=False):
+        assert check_deadline(deadline_id=deadline.pk) == ["escalated"]
+        assert check_deadline(deadline_id=deadline.pk) == []
+    escalations = notices.exclude(pk=warning.pk).order_by("id")
+    assert sorted(mail.to_address for mail in escalations) == sorted(
+        [lead.user.email, technician.user.email]
+    )
+    assert all("Escalated: First response overdue" in mail.subject for mail in escalations)
+    assert send_outbound(outbound_id=escalations[0].pk) == "sent"
+    sent = smarthost.message()
+    assert "the ticket is escalated to you" in sent.get_content()
+    assert sent["Auto-Submitted"] is None
+
+
+def test_a_technician_without_an_address_gets_no_alert_and_the_check_goes_on(
+    smarthost, customer, team, technician, free_plan_targets
+):
+    from supportdesk.tickets.models import Deadline
+    from supportdesk.tickets.services import assign_ticket
+    from supportdesk.tickets.services.escalation import check_deadline
+
+    technician.user.email = ""
+    technician.user.save()
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        ticket = make_ticket(requester=customer, team=team)
+        assign_ticket(actor=technician, ticket=ticket, assignee=technician)
+    deadline = Deadline.objects.get(ticket=ticket, stopped_at__isnull=True)
+    with time_machine.travel(deadline.warn_at, tick=False):
+        assert check_deadline(deadline_id=deadline.pk) == ["warned"]
+    assert not OutboundMail.objects.filter(kind=OutboundMail.Kind.NOTICE).exists()
