@@ -18,13 +18,12 @@ import pytest
 from django.db import OperationalError
 from django_tasks_db.models import DBTaskResult
 
-from supportdesk.channels.email.intake import accept_message
+from supportdesk.channels.email.intake import accept_messages
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.receivers import smtpd
 from supportdesk.channels.email.receivers.smtpd import (
     ListenerConfig,
     MailListener,
-    close_executor,
     tls_context,
 )
 from supportdesk.core.blobs import read_blob
@@ -74,7 +73,7 @@ def stop_listener(listener: MailListener) -> None:
     listener.stop()
     # Closes the database connection each intake thread opened, before the test database
     # is flushed or dropped.
-    close_executor(listener.mail_handler.executor)
+    listener.mail_handler.committer.close()
 
 
 @pytest.fixture(autouse=True)
@@ -227,7 +226,7 @@ def test_a_database_failure_is_answered_451_never_5xx(server, monkeypatch):
     def database_down(*args: object, **kwargs: object) -> None:
         raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
-    monkeypatch.setattr(smtpd, "accept_message", database_down)
+    monkeypatch.setattr(smtpd, "accept_messages", database_down)
     with connect(server) as client:
         client.ehlo()
         client.mail("alice@customer.example")
@@ -236,7 +235,7 @@ def test_a_database_failure_is_answered_451_never_5xx(server, monkeypatch):
 
         assert (code, reply) == (451, b"4.3.0 Temporary failure, try again later")
         # The session goes on, and the retry is stored once the database is back.
-        monkeypatch.setattr(smtpd, "accept_message", accept_message)
+        monkeypatch.setattr(smtpd, "accept_messages", accept_messages)
         assert client.sendmail("alice@customer.example", ["support@example.com"], message()) == {}
 
     assert InboundMail.objects.count() == 1
