@@ -195,6 +195,7 @@ class GroupCommitter:
         threads: int = DEFAULT_COMMIT_THREADS,
         max_batch: int = 64,
         max_batch_bytes: int = 32 * 1024 * 1024,
+        start: bool = True,
     ) -> None:
         self.max_batch = max_batch
         self.max_batch_bytes = max_batch_bytes
@@ -203,6 +204,10 @@ class GroupCommitter:
             threading.Thread(target=self._run, name=f"mail-commit-{n}", daemon=True)
             for n in range(threads)
         ]
+        if start:
+            self.start()
+
+    def start(self) -> None:
         for thread in self._threads:
             thread.start()
 
