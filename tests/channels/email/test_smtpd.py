@@ -3,6 +3,7 @@ in a thread of the test process, and `supportdesk smtpd` as a real process."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -633,3 +634,52 @@ def test_several_processes_share_the_port_and_a_killed_one_is_replaced(tmp_path)
         timeout=60,
     )
     assert json.loads(status.stdout)["received"] == 8
+
+
+# -- the DATA body, read in large pieces ------------------------------------------------------
+
+
+def read_body(
+    stream: bytes, *, max_bytes: int = 1000, longest_line: int = 100, limit: int = 64
+) -> tuple[bytes, str, bytes]:
+    """read_data on `stream` (a reader with a small buffer limit, so bodies span several
+    pieces); the body, the error, and what is left for the next command."""
+
+    async def run() -> tuple[bytes, str, bytes]:
+        reader = asyncio.StreamReader(limit=limit)
+        reader.feed_data(stream)
+        reader.feed_eof()
+        body, problem = await smtpd.read_data(reader, max_bytes, longest_line)
+        return body, problem, await reader.read()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("stream", "body"),
+    [
+        (b".\r\n", b""),
+        (b"one line\r\n.\r\n", b"one line\r\n"),
+        (b"ends with a dot.\r\nnext.\r\n.\r\n", b"ends with a dot.\r\nnext.\r\n"),
+        (b"..stuffed first\r\n..\r\n...three\r\n.\r\n", b".stuffed first\r\n.\r\n..three\r\n"),
+        (b"a bare\n.\r\nLF is no line break\r\n.\r\n", b"a bare\n.\r\nLF is no line break\r\n"),
+        ((b"x" * 70 + b"\r\n") * 9 + b".\r\n", (b"x" * 70 + b"\r\n") * 9),
+    ],
+)
+def test_the_data_body_ends_at_a_lone_dot_and_is_unstuffed(stream, body):
+    assert read_body(stream + b"QUIT\r\n") == (body, "", b"QUIT\r\n")
+
+
+def test_a_body_over_the_size_limit_is_read_to_its_end_and_refused_with_552():
+    stream = (b"y" * 50 + b".\r\n") * 40 + b".\r\nQUIT\r\n"
+
+    assert read_body(stream) == (b"", "552 Error: Too much mail data", b"QUIT\r\n")
+
+
+def test_a_line_over_the_line_limit_is_refused_with_500():
+    stream = b"short\r\n" + b"z" * 101 + b"\r\n.\r\nQUIT\r\n"
+
+    body, problem, rest = read_body(stream, longest_line=100)
+
+    assert (body, problem[:4], rest) == (b"", "500 ", b"QUIT\r\n")
+    assert read_body(b"z" * 100 + b"\r\n.\r\n", longest_line=100)[1] == ""

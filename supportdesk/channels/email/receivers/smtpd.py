@@ -29,7 +29,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from supportdesk.channels.email.intake import Incoming, accept_messages
@@ -348,6 +348,72 @@ class _LimitedMixin:
         if client is not None and self.limit is not None:
             self.limit.give_back(client)
         super().connection_lost(error)  # type: ignore[misc]
+
+    async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA, with the body read in large pieces instead of line by line
+        (a 1 MB mail is 13,000 lines: 13,000 awaits in Python). Same answers: 552 over the
+        size limit, 500 for a line over the line limit, both after the whole body is read;
+        dot-stuffing undone (RFC 5321 section 4.5.2)."""
+        this: Any = self
+        if await this.check_helo_needed() or await this.check_auth_needed("DATA"):
+            return
+        assert this.envelope is not None
+        if not this.envelope.rcpt_tos:
+            await this.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await this.push("501 Syntax: DATA")
+            return
+        await this.push("354 End data with <CR><LF>.<CR><LF>")
+        body, problem = await read_data(this._reader, this.data_size_limit, self.line_length_limit)
+        if problem:
+            await this.push(problem)
+            this._set_post_data_state()
+            return
+        this.envelope.content = this.envelope.original_content = body
+        status = await this._call_handler_hook("DATA")
+        this._set_post_data_state()
+        await this.push("250 OK" if status is MISSING else status)
+
+
+TOO_MUCH_DATA = "552 Error: Too much mail data"
+LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
+
+
+async def read_data(
+    reader: asyncio.StreamReader, max_bytes: int | None, longest_line: int
+) -> tuple[bytes, str]:
+    """The body of a DATA command up to the lone "." line, dot-stuffing undone, and the
+    error to answer ("" when none). The whole body is read even when it is refused, so the
+    session can go on. Past `max_bytes`, what comes is counted, not kept."""
+    kept: bytearray | None = bytearray()
+    tail = b""  # the last bytes, once the body is over the size limit and not kept
+    size = 0  # bytes read, the terminator included
+    while True:
+        try:
+            piece = await reader.readuntil(b".\r\n")
+        except asyncio.LimitOverrunError as exc:
+            # No ".\r\n" within the reader's buffer limit: take what cannot hold one.
+            piece = await reader.readexactly(exc.consumed)
+        size += len(piece)
+        if kept is None:
+            tail = (tail + piece)[-5:]
+        else:
+            kept += piece
+            if max_bytes and size - 3 > max_bytes:
+                tail, kept = bytes(kept[-5:]), None
+        last = tail if kept is None else kept[-5:]
+        # The end: "." alone on its line (the first line, or after a line break).
+        if piece.endswith(b".\r\n") and (size == 3 or last[-5:-3] == b"\r\n"):
+            break
+    if kept is None or (max_bytes and size - 3 > max_bytes):
+        return b"", TOO_MUCH_DATA
+    body = bytes(kept[:-3])
+    if len(body) > longest_line and max(map(len, body.split(b"\r\n"))) > longest_line:
+        return b"", LINE_TOO_LONG
+    if body.startswith(b"."):
+        body = body[1:]
+    return body.replace(b"\r\n.", b"\r\n"), ""
 
 
 class LimitedSMTP(_LimitedMixin, SMTP):
