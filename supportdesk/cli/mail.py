@@ -394,6 +394,12 @@ def _stop_children(children: dict[int, float]) -> None:
 def _stop_listeners(listeners: list[Any]) -> None:
     """Stop accepting, let the mails being committed finish (their sender gets its 250),
     then close every connection."""
+    for listener in listeners:
+        # Stop accepting first: a restarted smtpd (or a sibling process) takes the new
+        # connections while this one finishes its commits.
+        server = getattr(listener, "server", None)
+        if server is not None:
+            listener.loop.call_soon_threadsafe(server.close)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     while time.monotonic() < deadline and any(
         listener.mail_handler.in_flight for listener in listeners

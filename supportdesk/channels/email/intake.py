@@ -240,10 +240,11 @@ def _statement(blob_count: int, row_count: int) -> str:
     mail_table = quote(InboundMail._meta.db_table)
     blob_columns = ", ".join(quote(f.column) for f in blob_fields)
     mail_columns = [quote(f.column) for f in mail_fields]
-    task_columns = [quote(f.column) for f in task_fields] + [
-        quote(DBTaskResult._meta.get_field(name).column) for name in TASK_EXPRESSIONS
+    computed = [f for f in DBTaskResult._meta.concrete_fields if f.attname in TASK_EXPRESSIONS]
+    task_columns = [quote(f.column) for f in [*task_fields, *computed]]
+    task_expressions = [typed_placeholder(f) for f in task_fields] + [
+        TASK_EXPRESSIONS[f.attname] for f in computed
     ]
-    task_expressions = [typed_placeholder(f) for f in task_fields] + list(TASK_EXPRESSIONS.values())
     blob_values = ", ".join([typed_row(blob_fields)] * blob_count)
     mail_values = ", ".join([typed_row(mail_fields)] * row_count)
     key_values = ", ".join(["(%s::text, %s::text)"] * row_count)
