@@ -162,6 +162,11 @@ SUPPORTDESK: dict[str, Any] = {
         "SUPPORTDESK_MAIL_ADDRESSES", "support@example.com,direct@example.com"
     ),
     "MAIL_MAX_BYTES": env_int("SUPPORTDESK_MAIL_MAX_BYTES", 40 * 1024 * 1024, minimum=1024),
+    # Listener processes of `supportdesk smtpd` (0: one per CPU).
+    "SMTPD_PROCESSES": env_int("SUPPORTDESK_SMTPD_PROCESSES", 0, minimum=0),
+    # Raw mail up to this size is stored in its database row (made durable by the commit)
+    # instead of a file fsynced on its own; 0 stores every mail as a file.
+    "MAIL_INLINE_MAX_BYTES": env_int("SUPPORTDESK_MAIL_INLINE_MAX_BYTES", 256 * 1024, minimum=0),
     "MAIL_MAX_CONNECTIONS_PER_CLIENT": env_int(
         "SUPPORTDESK_MAIL_MAX_CONNECTIONS_PER_CLIENT", 10, minimum=1
     ),

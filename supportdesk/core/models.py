@@ -4,11 +4,15 @@ from django.db import models
 
 
 class Blob(models.Model):
-    """Bytes stored once, addressed by their SHA-256 (attachments, raw mail)."""
+    """Bytes stored once, addressed by their SHA-256 (attachments, raw mail): in a file
+    (`content`), or, for small raw mail, in the row itself (`inline`), which the database's
+    own commit makes durable without a file and an fsync of its own. Read with
+    core.blobs.read_blob, which knows both."""
 
     sha256 = models.CharField(max_length=64, unique=True)
     size = models.BigIntegerField()
-    content = models.FileField(upload_to="blobs/", max_length=200)
+    content = models.FileField(upload_to="blobs/", max_length=200, blank=True)
+    inline = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

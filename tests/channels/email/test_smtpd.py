@@ -3,6 +3,8 @@ in a thread of the test process, and `supportdesk smtpd` as a real process."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
 import signal
@@ -11,6 +13,8 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +22,12 @@ import pytest
 from django.db import OperationalError
 from django_tasks_db.models import DBTaskResult
 
-from supportdesk.channels.email.intake import accept_message
+from supportdesk.channels.email.intake import Incoming, accept_messages
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.receivers import smtpd
 from supportdesk.channels.email.receivers.smtpd import (
     ListenerConfig,
     MailListener,
-    close_executor,
     tls_context,
 )
 from supportdesk.core.blobs import read_blob
@@ -74,7 +77,7 @@ def stop_listener(listener: MailListener) -> None:
     listener.stop()
     # Closes the database connection each intake thread opened, before the test database
     # is flushed or dropped.
-    close_executor(listener.mail_handler.executor)
+    listener.mail_handler.committer.close()
 
 
 @pytest.fixture(autouse=True)
@@ -227,7 +230,7 @@ def test_a_database_failure_is_answered_451_never_5xx(server, monkeypatch):
     def database_down(*args: object, **kwargs: object) -> None:
         raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
-    monkeypatch.setattr(smtpd, "accept_message", database_down)
+    monkeypatch.setattr(smtpd, "accept_messages", database_down)
     with connect(server) as client:
         client.ehlo()
         client.mail("alice@customer.example")
@@ -236,7 +239,7 @@ def test_a_database_failure_is_answered_451_never_5xx(server, monkeypatch):
 
         assert (code, reply) == (451, b"4.3.0 Temporary failure, try again later")
         # The session goes on, and the retry is stored once the database is back.
-        monkeypatch.setattr(smtpd, "accept_message", accept_message)
+        monkeypatch.setattr(smtpd, "accept_messages", accept_messages)
         assert client.sendmail("alice@customer.example", ["support@example.com"], message()) == {}
 
     assert InboundMail.objects.count() == 1
@@ -447,3 +450,236 @@ def test_supportdesk_smtpd_on_a_busy_port_is_one_line_and_exit_2(tmp_path):
 
     assert result.returncode == 2
     assert result.stderr.startswith(f"supportdesk: cannot listen on 127.0.0.1:{port} (SMTP): ")
+
+
+# -- group commit -----------------------------------------------------------------------------
+
+
+def test_a_failure_in_a_group_commit_answers_451_to_every_mail_of_the_batch_and_stores_none(
+    transactional_db, monkeypatch
+):
+    def poisoned(items: list[Incoming]) -> object:
+        # A NULL source breaks a NOT NULL column: the database refuses this mail.
+        return accept_messages(
+            [
+                Incoming(i.raw, None, i.envelope_from, i.envelope_to) if b"poison" in i.raw else i  # type: ignore[arg-type]
+                for i in items
+            ]
+        )
+
+    monkeypatch.setattr(smtpd, "accept_messages", poisoned)
+    committer = smtpd.GroupCommitter(start=False)
+    listener = MailListener(
+        protocol="smtp",
+        host="127.0.0.1",
+        port=free_port(),
+        config=ListenerConfig(addresses=SERVED, max_bytes=MAX_BYTES, max_connections_per_client=9),
+        handler=smtpd.MailHandler(addresses=SERVED, source="smtp", committer=committer),
+    )
+    listener.start()
+    bodies = ["one", "two", "poison", "four"]
+    replies: dict[str, tuple[int, bytes]] = {}
+
+    def send(body: str) -> None:
+        with connect(listener) as client:
+            client.ehlo()
+            client.mail("alice@customer.example")
+            client.rcpt("support@example.com")
+            replies[body] = client.data(message(f"<{body}@customer.example>", body))
+
+    senders = [threading.Thread(target=send, args=(body,)) for body in bodies]
+    try:
+        for sender in senders:
+            sender.start()
+        # All four wait for the committer, which has not started: one batch.
+        deadline = time.monotonic() + 10
+        while committer._waiting.qsize() < len(bodies) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert committer._waiting.qsize() == len(bodies)
+        committer.start()
+        for sender in senders:
+            sender.join(10)
+    finally:
+        listener.stop()
+        committer.close()
+
+    assert {body: code for body, (code, _text) in replies.items()} == dict.fromkeys(bodies, 451)
+    assert InboundMail.objects.count() == 0
+    assert mail_tasks() == []
+
+
+# -- several processes on one port ------------------------------------------------------------
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def serving_process(pids: list[int], client: socket.socket) -> int:
+    """Which of `pids` holds the server side of this client's connection (/proc)."""
+    client_port = client.getsockname()[1]
+    server_port = client.getpeername()[1]
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        remote_port = int(fields[2].split(":")[1], 16)
+        established = fields[3] == "01"
+        if (local_port, remote_port) == (server_port, client_port) and established:
+            inode = fields[9]
+    assert inode is not None
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+            except OSError:
+                continue
+    raise AssertionError(f"no process of {pids} holds the connection from port {client_port}")
+
+
+def wait_for_children(pid: int, count: int, timeout: float = 20) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = child_pids(pid)
+        if len(children) == count:
+            return children
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} smtpd processes, found {child_pids(pid)}")
+
+
+def test_several_processes_share_the_port_and_a_killed_one_is_replaced(tmp_path):
+    port = free_port()
+    env = clean_env(
+        tmp_path,
+        SUPPORTDESK_SMTP_BIND=f"127.0.0.1:{port}",
+        SUPPORTDESK_MAIL_MAX_CONNECTIONS_PER_CLIENT="100",
+    )
+    subprocess.run(
+        [str(SUPPORTDESK), "migrate"], env=env, check=True, capture_output=True, timeout=120
+    )
+    process = subprocess.Popen(
+        [str(SUPPORTDESK), "smtpd", "--processes", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_port(port, process)
+        children = wait_for_children(process.pid, 2)
+        # The kernel spreads connections over both (by a hash of the addresses): with 24
+        # connections, one process missing all of them has a chance of 2 in 16 million.
+        clients = [smtplib.SMTP("127.0.0.1", port, timeout=10) for _ in range(24)]
+        try:
+            by_process: dict[int, smtplib.SMTP] = {}
+            for client in clients:
+                by_process.setdefault(serving_process(children, client.sock), client)
+            assert sorted(by_process) == sorted(children)
+            for n, client in enumerate(by_process.values()):
+                assert (
+                    client.sendmail(
+                        "alice@customer.example",
+                        ["support@example.com"],
+                        message(f"<p{n}@c.example>"),
+                    )
+                    == {}
+                )
+        finally:
+            for client in clients:
+                client.close()
+
+        os.kill(children[0], signal.SIGKILL)
+        # (A connection the kernel had queued for it when it died is reset, unanswered:
+        # its sender retries. Once it is gone, every connection reaches the other one.)
+        deadline = time.monotonic() + 10
+        while children[0] in child_pids(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for n in range(6):
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                assert (
+                    client.sendmail(
+                        "alice@customer.example",
+                        ["support@example.com"],
+                        message(f"<k{n}@c.example>"),
+                    )
+                    == {}
+                )
+        replaced = wait_for_children(process.pid, 2)
+        assert children[0] not in replaced and children[1] in replaced
+
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output
+        assert f"smtpd process {children[0]} killed by SIGKILL: starting another" in output
+        assert "SIGTERM received: stopped" in output
+        for pid in replaced:
+            assert (
+                not Path(f"/proc/{pid}").exists()
+                or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+            )
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    status = subprocess.run(
+        [str(SUPPORTDESK), "mail", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert json.loads(status.stdout)["received"] == 8
+
+
+# -- the DATA body, read in large pieces ------------------------------------------------------
+
+
+def read_body(
+    stream: bytes, *, max_bytes: int = 1000, longest_line: int = 100, limit: int = 64
+) -> tuple[bytes, str, bytes]:
+    """read_data on `stream` (a reader with a small buffer limit, so bodies span several
+    pieces); the body, the error, and what is left for the next command."""
+
+    async def run() -> tuple[bytes, str, bytes]:
+        reader = asyncio.StreamReader(limit=limit)
+        reader.feed_data(stream)
+        reader.feed_eof()
+        body, problem = await smtpd.read_data(reader, max_bytes, longest_line)
+        return body, problem, await reader.read()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("stream", "body"),
+    [
+        (b".\r\n", b""),
+        (b"one line\r\n.\r\n", b"one line\r\n"),
+        (b"ends with a dot.\r\nnext.\r\n.\r\n", b"ends with a dot.\r\nnext.\r\n"),
+        (b"..stuffed first\r\n..\r\n...three\r\n.\r\n", b".stuffed first\r\n.\r\n..three\r\n"),
+        (b"a bare\n.\r\nLF is no line break\r\n.\r\n", b"a bare\n.\r\nLF is no line break\r\n"),
+        ((b"x" * 70 + b"\r\n") * 9 + b".\r\n", (b"x" * 70 + b"\r\n") * 9),
+    ],
+)
+def test_the_data_body_ends_at_a_lone_dot_and_is_unstuffed(stream, body):
+    assert read_body(stream + b"QUIT\r\n") == (body, "", b"QUIT\r\n")
+
+
+def test_a_body_over_the_size_limit_is_read_to_its_end_and_refused_with_552():
+    stream = (b"y" * 50 + b".\r\n") * 40 + b".\r\nQUIT\r\n"
+
+    assert read_body(stream) == (b"", "552 Error: Too much mail data", b"QUIT\r\n")
+
+
+def test_a_line_over_the_line_limit_is_refused_with_500():
+    stream = b"short\r\n" + b"z" * 101 + b"\r\n.\r\nQUIT\r\n"
+
+    body, problem, rest = read_body(stream, longest_line=100)
+
+    assert (body, problem[:4], rest) == (b"", "500 ", b"QUIT\r\n")
+    assert read_body(b"z" * 100 + b"\r\n.\r\n", longest_line=100)[1] == ""
