@@ -103,9 +103,16 @@ def refresh_ticket_due(ticket: Ticket) -> None:
 
 
 def on_ticket_opened(ticket: Ticket) -> None:
-    start_clock(ticket, Metric.FIRST_RESPONSE, ticket.created_at)
-    start_clock(ticket, Metric.RESOLUTION, ticket.created_at)
-    refresh_ticket_due(ticket)
+    started = [
+        start_clock(ticket, metric, ticket.created_at)
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+    ]
+    # A new ticket's only deadlines are the ones just started: no need to read them back.
+    running = [d for d in started if d is not None and d.paused_at is None]
+    nearest = min(running, key=lambda d: d.target_at, default=None)
+    ticket.due_at, ticket.breach_at = (
+        (nearest.target_at, nearest.breach_at) if nearest else (None, None)
+    )
 
 
 def on_answer(ticket: Ticket, at: datetime) -> None:

@@ -12,7 +12,7 @@ import logging
 import re
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
@@ -125,8 +125,7 @@ def _apply(mail: InboundMail, parsed: ParsedMail) -> str:
     acknowledgements.acknowledge_new_request(
         ticket=ticket, inbound=mail, to_address=parsed.from_address
     )
-    first_message = ticket.messages.order_by("id").first()
-    _finish(mail, ticket=ticket, message=first_message)
+    _finish(mail, ticket=ticket, message=_first_message(ticket))
     return f"opened {ticket.reference}"
 
 
@@ -152,13 +151,18 @@ def _ticket_subject(subject: str) -> str:
     return subject
 
 
+def _first_message(ticket: Ticket) -> Subquery:
+    """The ticket's first message, read by the UPDATE that records it (no query of its own)."""
+    return Subquery(Message.objects.filter(ticket=ticket).order_by("id").values("id")[:1])
+
+
 def _finish(
     mail: InboundMail,
     *,
     status: str = InboundMail.Status.PROCESSED,
     error: str = "",
     ticket: Ticket | None = None,
-    message: Message | None = None,
+    message: Message | Subquery | None = None,
 ) -> None:
     InboundMail.objects.filter(pk=mail.pk).update(
         status=status,
@@ -172,7 +176,12 @@ def _finish(
 def _contact_for(parsed: ParsedMail) -> Contact:
     """The contact who owns the sender's address, or a new one for an unknown sender."""
     address = parsed.from_address
-    known = ContactEmail.objects.select_related("contact").filter(address__iexact=address).first()
+    # With the organization: opening the ticket reads it for the customer's plan.
+    known = (
+        ContactEmail.objects.select_related("contact__organization")
+        .filter(address__iexact=address)
+        .first()
+    )
     if known is not None:
         return known.contact
     try:
