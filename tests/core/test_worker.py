@@ -48,9 +48,7 @@ def test_a_task_scheduled_for_later_is_not_claimed() -> None:
     assert worker().claim_next() is None
 
 
-def test_a_due_delayed_task_comes_before_the_tasks_to_run_now_and_those_go_oldest_first() -> (
-    None
-):
+def test_a_due_delayed_task_comes_before_the_tasks_to_run_now_and_those_go_oldest_first() -> None:
     first, second = enqueue_now(1), enqueue_now(2)
     due = enqueue_at(3, minutes=-1)
     enqueue_at(4, minutes=10)
@@ -91,3 +89,25 @@ def test_the_claim_reads_the_same_whatever_waits_for_later() -> None:
     ]
     assert len(statements) == 3
     assert "ORDER BY" in statements[0] and "ORDER BY" in statements[1]
+
+
+def test_a_busy_worker_looks_for_due_delayed_tasks_once_a_second(monkeypatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("supportdesk.core.worker.monotonic", lambda: clock[0])
+    first, second, third = enqueue_now(1), enqueue_now(2), enqueue_now(3)
+    w = worker()
+    assert claimed_id(w) == first  # looked for due tasks first: none
+    due = enqueue_at(4, minutes=-1)
+    assert claimed_id(w) == second  # within the second: tasks to run now first
+    clock[0] += 1.0
+    assert claimed_id(w) == due
+    assert claimed_id(w) == third
+    assert claimed_id(w) is None
+
+
+def test_an_idle_worker_finds_a_due_delayed_task_at_once(monkeypatch) -> None:
+    monkeypatch.setattr("supportdesk.core.worker.monotonic", lambda: 1000.0)
+    w = worker()
+    assert w.claim_next() is None
+    due = enqueue_at(1, minutes=-1)
+    assert claimed_id(w) == due
