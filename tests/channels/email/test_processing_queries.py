@@ -49,7 +49,10 @@ def plan_with_promises(free_plan: Plan) -> Plan:
 
 def accepted(raw: bytes) -> InboundMail:
     mail, _created = accept_message(
-        raw, source="smtp", envelope_from="dev@customer.example", envelope_to=["support@example.com"]
+        raw,
+        source="smtp",
+        envelope_from="dev@customer.example",
+        envelope_to=["support@example.com"],
     )
     return mail
 
