@@ -152,6 +152,8 @@ SUPPORTDESK: dict[str, Any] = {
     "TICKET_LIST_MAX_LIMIT": env_int("SUPPORTDESK_TICKET_LIST_MAX_LIMIT", 500, minimum=1),
     "WEB_BIND": env_str("SUPPORTDESK_WEB_BIND", "127.0.0.1:8000"),
     "WEB_WORKERS": env_int("SUPPORTDESK_WEB_WORKERS", 2, minimum=1),
+    # Background task workers started by `supportdesk run` (one task at a time each).
+    "TASK_WORKERS": env_int("SUPPORTDESK_TASK_WORKERS", 2, minimum=1, maximum=64),
     # Share of the time to a deadline after which the assignee is warned (e.g. 75 %).
     "SLA_WARNING_RATIO": env_int("SUPPORTDESK_SLA_WARNING_PERCENT", 75, minimum=1, maximum=99)
     / 100,

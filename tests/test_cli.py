@@ -843,3 +843,12 @@ def test_an_unknown_time_zone_is_a_usage_error_naming_it(capsys, promised):
     code, _, err = run_cli(capsys, "ticket", "show", promised.reference, "--tz", "Mars/Olympus")
     assert code == 2
     assert "unknown time zone 'Mars/Olympus'" in err
+
+
+def test_run_starts_as_many_task_workers_as_configured(settings):
+    from supportdesk.cli.processes import process_specs
+
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "SMTP_BIND": None, "LMTP_BIND": None}
+    specs = process_specs(bind="127.0.0.1:8000", workers=2, task_workers=3)
+    assert [spec.name for spec in specs] == ["web", "worker", "worker-2", "worker-3", "scheduler"]
+    assert all(spec.argv[-3:] == ["worker", "--queues", "*"] for spec in specs[1:4])

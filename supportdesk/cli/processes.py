@@ -31,6 +31,9 @@ from supportdesk.core.supervisor import ProcessSpec, Supervisor, port_accepts_co
 DEFAULT_DEMO_TICKETS = 300
 # The catch-up sweep of `run`: warnings and escalations whose scheduled check was missed.
 SCHEDULER_EVERY_SECONDS = 60
+# An idle worker looks for work this often: mail waits at most this long before a worker
+# starts on it (a busy worker takes the next task at once).
+WORKER_POLL_SECONDS = 0.5
 
 Account = tuple[str, str, str]
 
@@ -63,7 +66,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--queues", default="*", help="comma-separated queue names, or * for all (default: *)"
     )
     worker.add_argument(
-        "--interval", type=float, default=1.0, help="seconds between polls when idle"
+        "--interval",
+        type=float,
+        default=WORKER_POLL_SECONDS,
+        help=f"seconds between polls when idle (default: {WORKER_POLL_SECONDS})",
     )
     worker.set_defaults(handler=worker_command)
 
@@ -201,16 +207,19 @@ def mail_fetch_spec() -> ProcessSpec | None:
     return ProcessSpec("fetch", mail_fetch_argv())
 
 
-def process_specs(*, bind: str, workers: int) -> list[ProcessSpec]:
-    """The processes of `supportdesk run`. The mail fetcher and the phone front door join
-    this list as they are built."""
+def process_specs(*, bind: str, workers: int, task_workers: int = 1) -> list[ProcessSpec]:
+    """The processes of `supportdesk run`. The phone front door joins this list when it is
+    built."""
     address = parse_bind(bind)
     ready = port_accepts_connections(*address) if address is not None else None
-    specs = [
-        ProcessSpec("web", web_argv(bind=bind, workers=workers), ready_check=ready),
-        ProcessSpec("worker", worker_argv()),
-        ProcessSpec("scheduler", scheduler_argv()),
+    specs = [ProcessSpec("web", web_argv(bind=bind, workers=workers), ready_check=ready)]
+    # A worker runs one task at a time and waits on the database for half of it: more
+    # processes than cores still add throughput (bench/RESULTS.md, mail processing).
+    specs += [
+        ProcessSpec("worker" if n == 1 else f"worker-{n}", worker_argv())
+        for n in range(1, task_workers + 1)
     ]
+    specs.append(ProcessSpec("scheduler", scheduler_argv()))
     smtpd = smtpd_spec()
     if smtpd is not None:
         specs.append(smtpd)
@@ -300,6 +309,7 @@ def run_command(args: argparse.Namespace) -> int:
     out = sys.stdout
     bind: str = args.bind or settings.SUPPORTDESK["WEB_BIND"]
     workers: int = settings.SUPPORTDESK["WEB_WORKERS"]
+    task_workers: int = settings.SUPPORTDESK["TASK_WORKERS"]
     address = parse_bind(bind)
     if address is not None:
         require_free_port(*address, bind)
@@ -312,12 +322,15 @@ def run_command(args: argparse.Namespace) -> int:
     connections.close_all()
 
     print(
-        f"Starting the web server on {bind} ({workers} workers), a task worker "
+        f"Starting the web server on {bind} ({workers} workers), "
+        f"{task_workers} task worker{'s' if task_workers > 1 else ''} "
         "and the service-level scheduler...",
         file=out,
         flush=True,
     )
-    supervisor = Supervisor(process_specs(bind=bind, workers=workers), output=out)
+    supervisor = Supervisor(
+        process_specs(bind=bind, workers=workers, task_workers=task_workers), output=out
+    )
     return supervisor.run(on_ready=lambda: print_welcome(bind=bind, accounts=accounts, out=out))
 
 
@@ -340,19 +353,27 @@ def web_command(args: argparse.Namespace) -> int:
 
 
 def worker_command(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
+    from django.utils.crypto import get_random_string
 
+    from supportdesk.core.worker import Worker
+
+    if args.interval < 0:
+        raise CommandFailed("--interval: expected zero or more seconds", EXIT_USAGE)
     ensure_data_dirs()
     require_database()
     # No autoreload: a supervisor (ours, systemd, Kubernetes) restarts the worker instead.
-    call_command(
-        "db_worker",
-        "--queue-name",
-        args.queues,
-        "--interval",
-        str(args.interval),
-        "--no-reload",
+    worker = Worker(
+        queue_names=args.queues.split(","),
+        interval=args.interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=True,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
     )
+    worker.configure_signals()
+    worker.run()
     return EXIT_OK
 
 

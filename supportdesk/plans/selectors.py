@@ -14,7 +14,8 @@ def active_subscription(*, organization: Organization, on: date) -> Subscription
     return (
         Subscription.objects.filter(organization=organization, starts_on__lte=on)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-        .select_related("plan", "designated_engineer", "backup_engineer")
+        # The calendar too: the acknowledgement states the promise in its time zone.
+        .select_related("plan__calendar", "designated_engineer", "backup_engineer")
         .order_by("-plan__rank", "-starts_on")
         .first()
     )
@@ -22,7 +23,7 @@ def active_subscription(*, organization: Organization, on: date) -> Subscription
 
 def default_plan() -> Plan | None:
     """The free plan that applies to anyone without a subscription."""
-    return Plan.objects.filter(is_paid=False).order_by("-rank").first()
+    return Plan.objects.filter(is_paid=False).select_related("calendar").order_by("-rank").first()
 
 
 # A subscription that ended this recently still earns the customer an explanation.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 
 from supportdesk.tickets.models import TicketNumberSequence
 
@@ -20,16 +19,29 @@ def allocate_ticket_numbers(count: int = 1) -> range:
     writers can never read the same value (on SQLite the write lock does the same)."""
     if count < 1:
         raise ValueError("count must be positive")
-    with transaction.atomic():
-        sequence = TicketNumberSequence.objects.filter(name=SEQUENCE_NAME)
-        if not sequence.update(last_number=F("last_number") + count):
-            TicketNumberSequence.objects.bulk_create(
-                [TicketNumberSequence(name=SEQUENCE_NAME, last_number=FIRST_NUMBER - 1)],
-                ignore_conflicts=True,
-            )
-            sequence.update(last_number=F("last_number") + count)
-        last = sequence.values_list("last_number", flat=True).get()
+    last = _advance(count)
+    if last is None:  # the first ticket ever: create the row (a racing writer may too)
+        TicketNumberSequence.objects.bulk_create(
+            [TicketNumberSequence(name=SEQUENCE_NAME, last_number=FIRST_NUMBER - 1)],
+            ignore_conflicts=True,
+        )
+        last = _advance(count)
+        assert last is not None
     return range(last - count + 1, last + 1)
+
+
+def _advance(count: int) -> int | None:
+    """Add `count` and read the new value in one statement (UPDATE ... RETURNING: both
+    PostgreSQL and SQLite 3.35+), so no savepoint and no second query are needed."""
+    table = connection.ops.quote_name(TicketNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + %s "  # noqa: S608 - model's table
+            "WHERE name = %s RETURNING last_number",
+            [count, SEQUENCE_NAME],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def parse_reference(text: str) -> int | None:

@@ -103,9 +103,16 @@ def refresh_ticket_due(ticket: Ticket) -> None:
 
 
 def on_ticket_opened(ticket: Ticket) -> None:
-    start_clock(ticket, Metric.FIRST_RESPONSE, ticket.created_at)
-    start_clock(ticket, Metric.RESOLUTION, ticket.created_at)
-    refresh_ticket_due(ticket)
+    started = [
+        start_clock(ticket, metric, ticket.created_at)
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+    ]
+    # A new ticket's only deadlines are the ones just started: no need to read them back.
+    running = [d for d in started if d is not None and d.paused_at is None]
+    nearest = min(running, key=lambda d: d.target_at, default=None)
+    ticket.due_at, ticket.breach_at = (
+        (nearest.target_at, nearest.breach_at) if nearest else (None, None)
+    )
 
 
 def on_answer(ticket: Ticket, at: datetime) -> None:
@@ -114,10 +121,19 @@ def on_answer(ticket: Ticket, at: datetime) -> None:
 
 
 def on_customer_message(ticket: Ticket, at: datetime) -> None:
-    """A customer's reply after an answer needs another answer."""
-    if ticket.first_responded_at is not None and not _running(ticket, RESPONSE_METRICS):
-        start_clock(ticket, Metric.NEXT_RESPONSE, at)
-    refresh_ticket_due(ticket)
+    """A customer's reply after an answer needs another answer.
+
+    Every change to a ticket's deadlines goes through these hooks, each of which leaves the
+    ticket's due copy current: when no clock starts here the copy stands as it is (a reply
+    that reopens the ticket was counted by on_status_changed), and a new clock can only
+    bring it nearer."""
+    if ticket.first_responded_at is None or _running(ticket, RESPONSE_METRICS):
+        return
+    started = start_clock(ticket, Metric.NEXT_RESPONSE, at)
+    if started is None or started.paused_at is not None:
+        return
+    if ticket.due_at is None or started.target_at < ticket.due_at:
+        ticket.due_at, ticket.breach_at = started.target_at, started.breach_at
 
 
 def on_status_changed(ticket: Ticket, old: str, new: str, at: datetime) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Subquery
 
 from supportdesk.accounts.models import ContactEmail
 from supportdesk.channels.email import outbound
@@ -282,10 +283,13 @@ def _conversation_ids(ticket: Ticket) -> list[str]:
 
 
 def _removed_attachments(ticket: Ticket) -> list[Attachment]:
-    first = ticket.messages.filter(kind=MessageKind.INBOUND).order_by("id").first()
-    if first is None:
-        return []
-    return list(first.attachments.exclude(removed_reason="").order_by("id"))
+    """The files removed from the request (its first inbound message), in one query."""
+    first = ticket.messages.filter(kind=MessageKind.INBOUND).order_by("id").values("id")[:1]
+    return list(
+        Attachment.objects.filter(message_id=Subquery(first))
+        .exclude(removed_reason="")
+        .order_by("id")
+    )
 
 
 def _city(time_zone: str, language: str) -> str:

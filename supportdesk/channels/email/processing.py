@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
@@ -182,8 +182,7 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
         acknowledgements.acknowledge_new_request(
             ticket=ticket, inbound=mail, to_address=parsed.from_address
         )
-    first_message = ticket.messages.order_by("id").first()
-    _finish(mail, sender=sender, ticket=ticket, message=first_message)
+    _finish(mail, sender=sender, ticket=ticket, message=_first_message(ticket))
     return f"opened {ticket.reference}"
 
 
@@ -261,6 +260,11 @@ def _ticket_subject(subject: str) -> str:
     return subject
 
 
+def _first_message(ticket: Ticket) -> Subquery:
+    """The ticket's first message, read by the UPDATE that records it (no query of its own)."""
+    return Subquery(Message.objects.filter(ticket=ticket).order_by("id").values("id")[:1])
+
+
 def _finish(
     mail: InboundMail,
     *,
@@ -268,7 +272,7 @@ def _finish(
     status: str = InboundMail.Status.PROCESSED,
     error: str = "",
     ticket: Ticket | None = None,
-    message: Message | None = None,
+    message: Message | Subquery | None = None,
 ) -> None:
     InboundMail.objects.filter(pk=mail.pk).update(
         status=status,
@@ -285,7 +289,12 @@ def _contact_for(parsed: ParsedMail) -> Contact:
     address = parsed.from_address
     if len(address) > MAX_ADDRESS_LENGTH:
         raise UnprocessableMail(f"sender address longer than {MAX_ADDRESS_LENGTH} characters")
-    known = ContactEmail.objects.select_related("contact").filter(address__iexact=address).first()
+    # With the organization: opening the ticket reads it for the customer's plan.
+    known = (
+        ContactEmail.objects.select_related("contact__organization")
+        .filter(address__iexact=address)
+        .first()
+    )
     if known is not None:
         return known.contact
     try:

@@ -13,9 +13,8 @@ from supportdesk.tickets.models import Ticket
 
 def lock_ticket(ticket: Ticket) -> None:
     """Take the row lock and reload, so concurrent changes to one ticket apply in turn.
-    Must be called inside transaction.atomic()."""
-    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").first()
-    ticket.refresh_from_db()
+    Must be called inside transaction.atomic(). One statement: the locking read is the reload."""
+    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
 
 
 def counted_state(ticket: Ticket) -> CountedState:
