@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
@@ -64,6 +65,18 @@ class Incoming:
     source: str
     envelope_from: str = ""
     envelope_to: Sequence[str] = field(default_factory=tuple)
+    # The SMTP client, as the door saw it (the local SPF check needs both); unknown: "".
+    client_address: str = ""
+    client_helo: str = ""
+
+
+def _ip_address(text: str) -> str | None:
+    """The client's IP address for the row, None when the door knows none (a pipe, IMAP,
+    a Unix socket)."""
+    try:
+        return str(ipaddress.ip_address(text.split("%")[0]))
+    except ValueError:
+        return None
 
 
 def accept_message(
@@ -106,6 +119,8 @@ def accept_messages(batch: Sequence[Incoming]) -> list[tuple[int, bool]]:
             "source": item.source,
             "envelope_from": printable(item.envelope_from, 320),
             "envelope_to": [printable(address, 320) for address in item.envelope_to],
+            "client_address": _ip_address(item.client_address),
+            "client_helo": printable(item.client_helo, 255),
             "header_message_id": message_id,
             "sha256": digest,
             "size": len(item.raw),

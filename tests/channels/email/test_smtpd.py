@@ -134,6 +134,9 @@ def test_250_only_after_the_exact_bytes_and_their_task_are_committed(server):
     assert mail.envelope_to == ["Support@Example.com"]
     assert mail.size == len(raw)
     assert mail.header_message_id == "m1@customer.example"
+    # The client as the door saw it: the local SPF check (SUPPORTDESK_MAIL_VERIFY) needs both.
+    assert mail.client_address == "127.0.0.1"
+    assert mail.client_helo == "mta.customer.example"
     [task] = mail_tasks()
     assert task.args_kwargs["kwargs"] == {"mail_id": mail.pk}
     assert task.queue_name == "mail"

@@ -145,21 +145,38 @@ class MailHandler:
         if isinstance(raw, str):  # only with decode_data=True, which we never set
             raw = raw.encode("utf-8", "surrogateescape")
         recipients = list(envelope.rcpt_tos)
+        peer = session.peer
         status = await self.accept(
-            raw, envelope_from=envelope.mail_from or "", envelope_to=recipients
+            raw,
+            envelope_from=envelope.mail_from or "",
+            envelope_to=recipients,
+            client_address=str(peer[0]) if isinstance(peer, tuple) and peer else "",
+            client_helo=session.host_name or "",
         )
         if isinstance(server, LMTP):
             # LMTP answers DATA once per accepted recipient (RFC 2033 section 4.2).
             return "\r\n".join([status] * max(1, len(recipients)))
         return status
 
-    async def accept(self, raw: bytes, *, envelope_from: str, envelope_to: Sequence[str]) -> str:
+    async def accept(
+        self,
+        raw: bytes,
+        *,
+        envelope_from: str,
+        envelope_to: Sequence[str],
+        client_address: str = "",
+        client_helo: str = "",
+    ) -> str:
         """Hand the mail to the group committer; the reply for the sender once its batch is
         committed (or has failed)."""
         self.in_flight += 1
         try:
             mail_id, created = await asyncio.wrap_future(
-                self.committer.submit(Incoming(raw, self.source, envelope_from, envelope_to))
+                self.committer.submit(
+                    Incoming(
+                        raw, self.source, envelope_from, envelope_to, client_address, client_helo
+                    )
+                )
             )
         except Exception:
             log.exception(
