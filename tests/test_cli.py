@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import json
 import logging
@@ -720,6 +722,16 @@ def test_run_serves_restarts_a_killed_worker_and_stops_cleanly_on_ctrl_c(tmp_pat
             )
         assert refused == {}
         output.wait_for(re.escape(f"Open:  {root}/"))
+        # ... and answers it: with no smarthost, into the outbox folder, with its links
+        # pointing at the address being served.
+        outbox = tmp_path / "data" / "outbox"
+        assert wait_until(lambda: any(outbox.glob("*.eml")), 60), output.text
+        [acknowledgement] = [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in outbox.glob("*.eml")
+        ]
+        assert acknowledgement["To"] == "dev@customer.example"
+        assert f"request tool: {root}\r\n" in acknowledgement.get_body().get_content()
 
         scheduler = int(output.wait_for(r"started scheduler \(pid (\d+)\)").group(1))
         output.wait_for(r"scheduler +\| sweeping service-level deadlines every 60 s")

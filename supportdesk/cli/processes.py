@@ -313,6 +313,9 @@ def run_command(args: argparse.Namespace) -> int:
     address = parse_bind(bind)
     if address is not None:
         require_free_port(*address, bind)
+        # Links in mail (request tool, upload links) point at the address being served,
+        # unless the site's public address is set.
+        os.environ.setdefault("SUPPORTDESK_SITE_URL", site_root(*address))
     ensure_data_dirs()
     require_database()
     apply_migrations(out)
