@@ -3,8 +3,11 @@ customers of different organizations."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
 from supportdesk.accounts.models import Contact, Team, Technician
 from supportdesk.catalog.models import Product
@@ -18,6 +21,13 @@ from tests.factories import (
     TechnicianFactory,
     make_ticket,
 )
+
+# Property tests explore new random examples on a developer's run; CI (HYPOTHESIS_PROFILE=ci,
+# set by .ci/run) replays the same ones every time, so its verdict on a commit is repeatable.
+# A failure found while exploring is kept as an @example next to its test.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "explore"))
 
 
 @pytest.fixture(autouse=True)

@@ -380,7 +380,12 @@ class _Reader:
         return not self.limit_exceeded
 
     def payload_bytes(self, part: Message) -> bytes | None:
-        encoded = part.get_payload()
+        try:
+            encoded = part.get_payload()
+        except (ValueError, LookupError):
+            # The stdlib decodes an 8-bit body with the declared charset here, and a label
+            # it cannot use (a NUL in it) raises: size the raw payload instead.
+            encoded = str(getattr(part, "_payload", ""))
         # Decoded base64 is three quarters of its text: refuse before decoding, not after.
         estimate = len(encoded) * 3 // 4 if isinstance(encoded, str) else 0
         if self.expanded_bytes + estimate > self.max_expanded_bytes:
