@@ -55,8 +55,11 @@ INSTALLED_APPS = [
     "supportdesk.accounts",
     "supportdesk.plans",
     "supportdesk.tickets",
+    "supportdesk.requests",
     "supportdesk.channels.email",
     "supportdesk.portal",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +138,24 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "admin:login"
+
+# The REST API (/api/v1/): customers authenticate with their personal API token on each
+# view (supportdesk.requests.api.authentication); nothing is open by default.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "supportdesk API",
+    "DESCRIPTION": "Standard Requests and ticket status for customers. "
+    "Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 # The product's own settings.
 SUPPORTDESK: dict[str, Any] = {
