@@ -193,10 +193,16 @@ def manifest_problems(
     return problems
 
 
-def validate_document(document: Any, files: Sequence[UploadedFile] = ()) -> None:
-    """Raise RequestInvalid with every problem found."""
+def document_problems(document: Any, files: Sequence[UploadedFile] = ()) -> list[Problem]:
+    """Every problem the document and its files have, without the database."""
     problems = schema_problems(document)
     if isinstance(document, Mapping):
         problems.extend(content_problems(document, files))
+    return problems
+
+
+def validate_document(document: Any, files: Sequence[UploadedFile] = ()) -> None:
+    """Raise RequestInvalid with every problem found."""
+    problems = document_problems(document, files)
     if problems:
         raise RequestInvalid(problems)
