@@ -17,8 +17,9 @@ from supportdesk.accounts.models import Contact
 from supportdesk.catalog.models import Product
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.requests.tokens import issue_api_token, revoke_api_token
-from supportdesk.tickets.choices import Category, Channel, MessageKind, Priority
+from supportdesk.tickets.choices import Category, Channel, MessageKind, Priority, Status
 from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services import change_status
 from tests.factories import ProductVersionFactory, make_ticket
 from tests.requests.documents import full_request, manifest_entry
 
@@ -275,3 +276,51 @@ def test_the_request_schema_is_served(db):  # type: ignore[no-untyped-def]
     assert response.status_code == 200
     assert response["Content-Type"] == "application/schema+json"
     assert json.loads(b"".join(response.streaming_content))["title"] == "supportdesk request v1"
+
+
+def test_the_document_may_come_as_a_file_part(catalog, token):  # type: ignore[no-untyped-def]
+    # What `curl -F 'request=@request.json;type=application/json'` sends.
+    part = SimpleUploadedFile(
+        "request.json", json.dumps(full_request()).encode(), content_type="application/json"
+    )
+
+    response = api(token).post("/api/v1/requests", {"request": part})
+
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().messages.get().attachments.count() == 0
+
+
+def test_a_follow_up_on_a_closed_ticket_asks_for_a_new_request(
+    catalog, token, customer, technician
+):  # type: ignore[no-untyped-def]
+    closed = make_ticket(requester=customer, product=catalog)
+    change_status(actor=technician, ticket=closed, status=Status.CLOSED)
+
+    response = post_multipart(api(token), full_request(related_ticket=closed.reference))
+
+    assert response.status_code == 422
+    assert response.json()["problems"] == [
+        {
+            "field": "/related_ticket",
+            "code": "ticket_closed",
+            "message": f"{closed.reference} is closed: send a new request",
+        }
+    ]
+
+
+def test_the_identity_in_the_document_must_be_the_tokens(catalog, token):  # type: ignore[no-untyped-def]
+    document = full_request()
+    document["customer"]["email"] = "someone.else@example.org"
+
+    response = api(token).post("/api/v1/requests", document, content_type="application/json")
+
+    assert response.status_code == 422
+    assert [p["field"] for p in response.json()["problems"]] == ["/customer/email"]
+    assert "dev@customer.example" in response.json()["problems"][0]["message"]
+
+
+def test_another_authorization_scheme_is_a_401(catalog, token):  # type: ignore[no-untyped-def]
+    response = Client(headers={"Authorization": f"Token {token}"}).get("/api/v1/tickets/SD-1")
+
+    assert response.status_code == 401
+    assert "Authorization: Bearer" in response.json()["detail"]
