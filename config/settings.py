@@ -219,6 +219,12 @@ SUPPORTDESK: dict[str, Any] = {
     # Files one upload link takes before the customer must ask for a new one: each is up to
     # the agreement's cap, so this bounds what one link can put on disk.
     "UPLOAD_LINK_MAX_FILES": env_int("SUPPORTDESK_UPLOAD_LINK_MAX_FILES", 20, minimum=1),
+    # The largest Standard Request the API reads (document and files), like the mail size
+    # limit: files over the plan's limit but under this one are recorded (name, size, hash)
+    # and removed; a larger request is refused before it is read (413).
+    "API_REQUEST_MAX_BYTES": env_int(
+        "SUPPORTDESK_API_REQUEST_MAX_BYTES", 40 * 1024 * 1024, minimum=1024
+    ),
     # Sender authenticity. Authentication-Results headers are read only from these
     # authserv-ids (the receiving MTA's own, e.g. mx.example.com): anyone can write that
     # header, so the MTA must also remove copies carrying its id from incoming mail

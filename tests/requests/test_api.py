@@ -324,3 +324,16 @@ def test_another_authorization_scheme_is_a_401(catalog, token):  # type: ignore[
 
     assert response.status_code == 401
     assert "Authorization: Bearer" in response.json()["detail"]
+
+
+def test_a_request_over_the_servers_limit_is_refused_before_it_is_read(catalog, token, settings):  # type: ignore[no-untyped-def]
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "API_REQUEST_MAX_BYTES": 4096}
+    big = b"x" * 5000
+    document = full_request(attachments=[manifest_entry("big.log", big, "log")])
+
+    response = post_multipart(api(token), document, ("big.log", big))
+
+    assert response.status_code == 413
+    assert response.json()["max_bytes"] == 4096
+    assert "upload link" in response.json()["message"]
+    assert Ticket.objects.count() == 0

@@ -178,12 +178,17 @@ class RequestsView(CustomerApiView):
             201: _submitted,
             400: OpenApiResponse(_refusal, description="not a JSON document"),
             401: OpenApiResponse(description="missing, unknown or revoked token"),
+            411: OpenApiResponse(description="sent without a Content-Length"),
+            413: OpenApiResponse(description="over SUPPORTDESK_API_REQUEST_MAX_BYTES"),
             422: OpenApiResponse(_refusal, description="every problem, by field"),
         },
     )
     def post(self, request: Request) -> Response:
         contact = request.user
         language = request_language(request, contact.language)
+        too_large = self._size_refusal(request)
+        if too_large is not None:
+            return too_large
         try:
             document, files = self._read(request)
             submitted = submit_standard_request(
@@ -220,6 +225,34 @@ class RequestsView(CustomerApiView):
                 ],
             },
             status=status.HTTP_201_CREATED,
+        )
+
+    def _size_refusal(self, request: Request) -> Response | None:
+        """Files are read into memory to be hashed and stored: bound the request first."""
+        limit = settings.SUPPORTDESK["API_REQUEST_MAX_BYTES"]
+        if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            # WSGI gives Django no body without a Content-Length: say so, not "no document".
+            return Response(
+                {"error": "length_required", "message": "send the request with a known size"},
+                status=status.HTTP_411_LENGTH_REQUIRED,
+            )
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length <= limit:
+            return None
+        return Response(
+            {
+                "error": "too_large",
+                "message": (
+                    f"the request is {length} bytes, over the {limit} bytes this server reads: "
+                    "send the request without its largest files and ask on the ticket for an "
+                    "upload link"
+                ),
+                "max_bytes": limit,
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
 
     def _read(self, request: Request) -> tuple[Any, list[UploadedFile]]:
