@@ -55,8 +55,11 @@ INSTALLED_APPS = [
     "supportdesk.accounts",
     "supportdesk.plans",
     "supportdesk.tickets",
+    "supportdesk.requests",
     "supportdesk.channels.email",
     "supportdesk.portal",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +139,24 @@ WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "admin:login"
 
+# The REST API (/api/v1/): customers authenticate with their personal API token on each
+# view (supportdesk.requests.api.authentication); nothing is open by default.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "supportdesk API",
+    "DESCRIPTION": "Standard Requests and ticket status for customers. "
+    "Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
 # The product's own settings.
 SUPPORTDESK: dict[str, Any] = {
     # Who carries a technician's answer to the customer (see tickets/delivery.py).
@@ -198,6 +219,12 @@ SUPPORTDESK: dict[str, Any] = {
     # Files one upload link takes before the customer must ask for a new one: each is up to
     # the agreement's cap, so this bounds what one link can put on disk.
     "UPLOAD_LINK_MAX_FILES": env_int("SUPPORTDESK_UPLOAD_LINK_MAX_FILES", 20, minimum=1),
+    # The largest Standard Request the API reads (document and files), like the mail size
+    # limit: files over the plan's limit but under this one are recorded (name, size, hash)
+    # and removed; a larger request is refused before it is read (413).
+    "API_REQUEST_MAX_BYTES": env_int(
+        "SUPPORTDESK_API_REQUEST_MAX_BYTES", 40 * 1024 * 1024, minimum=1024
+    ),
     # Sender authenticity. Authentication-Results headers are read only from these
     # authserv-ids (the receiving MTA's own, e.g. mx.example.com): anyone can write that
     # header, so the MTA must also remove copies carrying its id from incoming mail

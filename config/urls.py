@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from supportdesk.core import views as core_views
 from supportdesk.portal import views as portal_views
@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("upload/<str:token>/", portal_views.upload_page, name="upload-page"),
     path("api/v1/uploads/<str:token>", portal_views.upload_api, name="upload-api"),
+    path("api/v1/", include("supportdesk.requests.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ Django models are imported inside the handlers: they cannot be imported before d
     processes.py  run, web, worker, migrate, demo, check, manage
     tickets.py    ticket list, ticket show
     sla.py        sla sweep (and periodic.py, its loop)
+    tokens.py     token create, list, revoke (customers' API tokens)
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from supportdesk.cli import mail, processes, sla, tickets
+from supportdesk.cli import mail, processes, sla, tickets, tokens
 from supportdesk.cli.common import PROG, usage
 
 
@@ -21,4 +21,5 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_commands(commands)
     sla.add_commands(commands)
     mail.add_commands(commands)
+    tokens.add_commands(commands)
     return parser

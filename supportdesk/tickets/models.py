@@ -82,6 +82,9 @@ class Ticket(models.Model):
     # Contacts besides the requester who take part (a colleague who replied by mail): they
     # may read the ticket and add to it.
     participants = models.ManyToManyField(Contact, blank=True, related_name="participating_tickets")
+    # The structured fields of a Standard Request (environment, steps, error text...), as
+    # the customer sent them; empty for a free-form request.
+    details = models.JSONField(default=dict, blank=True)
     rereview_count = models.PositiveSmallIntegerField(default=0)
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     message_count = models.PositiveIntegerField(default=0)

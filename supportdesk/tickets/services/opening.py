@@ -54,6 +54,7 @@ def open_ticket(
     tags: Sequence[str] = (),
     attachments: Sequence[NewAttachment] = (),
     origin: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> Ticket:
     """Open a ticket with the customer's first message. Tickets without a team are routed
     by a background task enqueued in the same transaction."""
@@ -108,6 +109,7 @@ def open_ticket(
             created_at=at,
             updated_at=at,
             last_customer_message_at=at,
+            details=dict(details or {}),
         )
         add_message(
             ticket=ticket,
