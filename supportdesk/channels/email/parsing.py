@@ -380,7 +380,10 @@ class _Reader:
         return not self.limit_exceeded
 
     def payload_bytes(self, part: Message) -> bytes | None:
-        encoded = part.get_payload()
+        try:
+            encoded = part.get_payload()
+        except ValueError:  # 8-bit text under a charset name with a NUL: decoded below
+            encoded = None
         # Decoded base64 is three quarters of its text: refuse before decoding, not after.
         estimate = len(encoded) * 3 // 4 if isinstance(encoded, str) else 0
         if self.expanded_bytes + estimate > self.max_expanded_bytes:
