@@ -20,12 +20,21 @@ from supportdesk.tickets.services.common import counted_state
 
 def choose_team(*, product_id: int | None, language: str) -> Team | None:
     """Best match first: product and language, then product, then language, then default."""
-    teams = list(Team.objects.prefetch_related("products").order_by("name"))
+    teams = list(Team.objects.order_by("name"))
+    # Only which teams serve this product (none to ask about for a request without one, as
+    # mail is): no product rows.
+    serving = (
+        set(
+            Team.products.through.objects.filter(product_id=product_id).values_list(
+                "team_id", flat=True
+            )
+        )
+        if product_id is not None
+        else set()
+    )
 
     def score(team: Team) -> tuple[int, int, int]:
-        serves_product = product_id is not None and any(
-            p.pk == product_id for p in team.products.all()
-        )
+        serves_product = team.pk in serving
         return (int(serves_product), int(language in team.languages), int(team.is_default))
 
     ranked = sorted(teams, key=score, reverse=True)
