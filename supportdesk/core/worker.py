@@ -55,20 +55,24 @@ class Worker(DatabaseWorker):
         the same task: the row is locked (SKIP LOCKED on PostgreSQL; SQLite's exclusive
         transaction) and marked running before the transaction commits."""
         tasks = self.candidates()
-        due_later = tasks.filter(run_after__lte=timezone.now()).order_by(
-            "run_after", "-priority", "enqueued_at"
-        )
-        as_soon_as_possible = tasks.filter(run_after=get_date_max()).order_by(
-            "-priority", "enqueued_at"
-        )
+
+        def due_later() -> DBTaskResultQuerySet:
+            return tasks.filter(run_after__lte=timezone.now()).order_by(
+                "run_after", "-priority", "enqueued_at"
+            )
+
+        def as_soon_as_possible() -> DBTaskResultQuerySet:
+            return tasks.filter(run_after=get_date_max()).order_by("-priority", "enqueued_at")
+
         if monotonic() >= self._next_due_check:
             self._next_due_check = monotonic() + DUE_CHECK_SECONDS
             lookups = [due_later, as_soon_as_possible]
         else:
             lookups = [as_soon_as_possible, due_later]  # the second only when idle
         with exclusive_transaction(tasks.db):
-            for candidates in lookups:
-                task = candidates.select_for_update(skip_locked=True).first()
+            # Each lookup is built only when asked: a busy worker's claim is one of them.
+            for lookup in lookups:
+                task = lookup().select_for_update(skip_locked=True).first()
                 if task is not None:
                     task.claim(self.worker_id)
                     return task

@@ -48,14 +48,14 @@ class Coverage:
 
 
 def coverage_for(*, organization: Organization | None, on: date) -> Coverage:
-    free = default_plan()
     if organization is None:
-        return Coverage(plan=free, subscription=None)
+        return Coverage(plan=default_plan(), subscription=None)
     subscription = active_subscription(organization=organization, on=on)
     if subscription is not None:
         if has_credit_left(subscription):
+            # The free plan is read only where it applies, not for a subscriber's request.
             return Coverage(plan=subscription.plan, subscription=subscription)
-        return Coverage(plan=free, subscription=None, notice=PlanNotice.CREDITS_EXHAUSTED)
+        return Coverage(plan=default_plan(), subscription=None, notice=PlanNotice.CREDITS_EXHAUSTED)
     lapsed = Subscription.objects.filter(
         organization=organization,
         plan__is_paid=True,
@@ -63,5 +63,7 @@ def coverage_for(*, organization: Organization | None, on: date) -> Coverage:
         ends_on__gte=on - timedelta(days=LAPSED_NOTICE_DAYS),
     ).exists()
     return Coverage(
-        plan=free, subscription=None, notice=PlanNotice.SUBSCRIPTION_EXPIRED if lapsed else ""
+        plan=default_plan(),
+        subscription=None,
+        notice=PlanNotice.SUBSCRIPTION_EXPIRED if lapsed else "",
     )

@@ -166,18 +166,21 @@ def count_by_status(*, scope: str = "all") -> dict[str, int]:
 def answer_promise(ticket: Ticket) -> tuple[datetime, str] | None:
     """When we promised to answer, and that promise as the customer reads it, in their
     language and the service's time zone ("Tuesday 24 November, 12:00")."""
-    deadline = (
+    # Only the moment: the ticket at hand has the plan (a new ticket's came with its
+    # calendar), so no join and no model instances.
+    target_at = (
         Deadline.objects.filter(
             ticket=ticket,
             stopped_at__isnull=True,
             metric__in=[SlaTarget.Metric.FIRST_RESPONSE, SlaTarget.Metric.NEXT_RESPONSE],
         )
-        .select_related("ticket__plan__calendar")
         .order_by("target_at")
+        .values_list("target_at", flat=True)
         .first()
     )
-    if deadline is None or ticket.plan is None:
+    if target_at is None or ticket.plan is None:
         return None
-    zone = deadline.ticket.plan.calendar.time_zone if deadline.ticket.plan else "UTC"
-    text = format_promise(deadline.target_at, time_zone=zone, language=ticket.language)
-    return deadline.target_at, text
+    text = format_promise(
+        target_at, time_zone=ticket.plan.calendar.time_zone, language=ticket.language
+    )
+    return target_at, text

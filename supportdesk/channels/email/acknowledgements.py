@@ -146,10 +146,12 @@ _CITY_NAMES: dict[tuple[str, str], str] = {("Europe/Paris", Language.SPANISH): "
 
 
 def acknowledge_new_request(
-    *, ticket: Ticket, inbound: InboundMail, to_address: str = ""
+    *, ticket: Ticket, inbound: InboundMail, to_address: str = "", had_files: bool = True
 ) -> OutboundMail | None:
     """Queue the acknowledgement of a ticket opened from `inbound`, threaded on it, to
     `to_address` (the From of the mail; the requester's address when not given).
+    `had_files=False` says the request carried no file, so none can have been removed: the
+    files are not looked up (most mail has none).
 
     Returns None when nothing is sent: mail from a machine (the null sender) is never
     answered, and an address gets at most MAIL_AUTO_REPLIES_PER_HOUR automatic mails an hour.
@@ -161,7 +163,7 @@ def acknowledge_new_request(
     address = to_address or _requester_address(ticket)
     if not address:
         return None
-    subject, body = acknowledgement_text(ticket)
+    subject, body = acknowledgement_text(ticket, had_files=had_files)
     return outbound.queue_mail(
         kind=OutboundMail.Kind.ACKNOWLEDGEMENT,
         to=address,
@@ -174,7 +176,7 @@ def acknowledge_new_request(
     )
 
 
-def acknowledgement_text(ticket: Ticket) -> tuple[str, str]:
+def acknowledgement_text(ticket: Ticket, *, had_files: bool = True) -> tuple[str, str]:
     """The subject and body of the acknowledgement, in the ticket's language."""
     texts = TEXTS.get(ticket.language, TEXTS[Language.ENGLISH])
     promise = answer_promise(ticket)
@@ -190,7 +192,7 @@ def acknowledgement_text(ticket: Ticket) -> tuple[str, str]:
     ]
     if ticket.plan_notice:
         paragraphs.append(texts.notices.get(ticket.plan_notice, ticket.get_plan_notice_display()))
-    removed = _removed_attachments(ticket)
+    removed = _removed_attachments(ticket) if had_files else []
     # An agreement for the customer: a link for this request's files that mail cannot carry.
     upload = invite_uploads_for_new_request(ticket)
     if removed:

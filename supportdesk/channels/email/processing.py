@@ -180,7 +180,10 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
         )
     else:
         acknowledgements.acknowledge_new_request(
-            ticket=ticket, inbound=mail, to_address=parsed.from_address
+            ticket=ticket,
+            inbound=mail,
+            to_address=parsed.from_address,
+            had_files=bool(attachments),
         )
     _finish(mail, sender=sender, ticket=ticket, message=_first_message(ticket))
     return f"opened {ticket.reference}"

@@ -15,17 +15,26 @@ from supportdesk.tickets.choices import UNRESOLVED_STATUSES, EventKind, Status
 from supportdesk.tickets.counters import move_in_counters
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Ticket
-from supportdesk.tickets.services.common import counted_state, lock_ticket
+from supportdesk.tickets.services.common import counted_state
 
 
 def choose_team(*, product_id: int | None, language: str) -> Team | None:
     """Best match first: product and language, then product, then language, then default."""
-    teams = list(Team.objects.prefetch_related("products").order_by("name"))
+    teams = list(Team.objects.order_by("name"))
+    # Only which teams serve this product (none to ask about for a request without one, as
+    # mail is): no product rows.
+    serving = (
+        set(
+            Team.products.through.objects.filter(product_id=product_id).values_list(
+                "team_id", flat=True
+            )
+        )
+        if product_id is not None
+        else set()
+    )
 
     def score(team: Team) -> tuple[int, int, int]:
-        serves_product = product_id is not None and any(
-            p.pk == product_id for p in team.products.all()
-        )
+        serves_product = team.pk in serving
         return (int(serves_product), int(language in team.languages), int(team.is_default))
 
     ranked = sorted(teams, key=score, reverse=True)
@@ -61,10 +70,10 @@ def route_new_ticket(*, ticket_id: int) -> bool:
     """Route a ticket to its queue, and a Direct Assistance request to its engineer.
     Safe to run twice: a routed ticket is left alone. Returns whether this call routed it."""
     with transaction.atomic():
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        # The locking read is the load: one statement (lock_ticket would read it twice).
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
         if ticket is None:
             return False
-        lock_ticket(ticket)
         if ticket.status not in UNRESOLVED_STATUSES or not needs_routing(ticket):
             return False
         at = now()
@@ -85,7 +94,8 @@ def route_new_ticket(*, ticket_id: int) -> bool:
         if engineer is not None and ticket.status == Status.NEW:
             ticket.status = Status.OPEN
         ticket.updated_at = at
-        ticket.save()
+        # Only what routing changed: the row was read under the lock just above.
+        ticket.save(update_fields=["team", "assignee", "status", "updated_at"])
         move_in_counters(before, counted_state(ticket))
         record_event(
             ticket=ticket,

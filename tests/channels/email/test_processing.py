@@ -9,7 +9,7 @@ import pytest
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
 from supportdesk.channels.email.intake import accept_message
-from supportdesk.channels.email.models import InboundMail
+from supportdesk.channels.email.models import InboundMail, OutboundMail
 from supportdesk.channels.email.processing import guess_language, process_mail
 from supportdesk.channels.email.quarantine import replay_quarantined
 from supportdesk.core.errors import InvalidTransition
@@ -366,3 +366,6 @@ def test_a_mail_with_a_file_over_9_mb_becomes_a_ticket_without_that_file(free_pl
     (attachment,) = stored.ticket_message.attachments.all()
     assert (attachment.filename, attachment.blob, attachment.size) == ("app.zip", None, 9_500_000)
     assert attachment.removed_reason
+    # The acknowledgement names the file left out (a mail without files skips that lookup).
+    acknowledgement = OutboundMail.objects.get(ticket=stored.ticket)
+    assert "- app.zip (9.5 MB)" in acknowledgement.body_text
