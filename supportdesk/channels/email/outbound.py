@@ -169,9 +169,13 @@ def build_message(outbound: OutboundMail) -> EmailMessage:
     references = checked_message_ids(outbound.references.split())
     if references:
         message["References"] = " ".join(f"<{message_id}>" for message_id in references)
+    # RFC 3834, and Microsoft's equivalent: no out-of-office or robot answers to us. Staff
+    # notices (service-level alerts) are machine-made too, though not answers to anyone.
     if outbound.is_automatic:
-        # RFC 3834, and Microsoft's equivalent: no out-of-office or robot answers to us.
         message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
+    elif outbound.kind == OutboundMail.Kind.NOTICE:
+        message["Auto-Submitted"] = "auto-generated"
         message["X-Auto-Response-Suppress"] = "All"
     message.set_content(outbound.body_text)
     if outbound.kind == OutboundMail.Kind.REPLY and outbound.ticket_message_id is not None:
