@@ -612,7 +612,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
     tmp_path, dovecot, process_database, request
 ):
     tag = f"kill{uuid.uuid4().hex[:8]}"
-    sent = [message(n, tag=tag) for n in range(120)]
+    sent = [message(n, tag=tag) for n in range(160)]
     dovecot.append(sent)
     proxy = SlowMoveProxy(dovecot.port)
     request.addfinalizer(proxy.close)
@@ -634,7 +634,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
             ),
             timeout=60,
         )
-        time.sleep(chance.uniform(0, 0.2))
+        # Soon after: a fetcher stores hundreds of mails a second, so a longer wait would let
+        # it finish the mailbox, and no kill would land midway.
+        time.sleep(chance.uniform(0, 0.05))
         process.send_signal(signal.SIGKILL)
         process.wait()
         stored = len(process_database.message_ids(tag))
