@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.channels.email.certificates import make_self_signed_certificate
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "correct horse"
 
@@ -170,30 +172,7 @@ def start_dovecot(
     cert_lines = ""
     cert = None
     if tls:
-        cert, key = root / "cert.pem", root / "key.pem"
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout",
-                str(key),
-                "-out",
-                str(cert),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        cert, key = make_self_signed_certificate(root)
         key.chmod(0o644)
         cert_lines = f"ssl = required\nssl_cert = <{cert}\nssl_key = <{key}\n"
     else:

@@ -31,6 +31,7 @@ from supportdesk.channels.email.receivers.smtpd import (
     tls_context,
 )
 from supportdesk.core.blobs import read_blob
+from tests.channels.email.certificates import make_self_signed_certificate
 
 SUPPORTDESK = Path(sys.executable).with_name("supportdesk")
 SERVED = ("support@example.com", "direct@example.com")
@@ -317,29 +318,8 @@ def test_lmtp_refuses_an_unknown_recipient(lmtp_server):
 
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     try:
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=localhost",
-                "-keyout",
-                str(key),
-                "-out",
-                str(cert),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        cert, key = make_self_signed_certificate(tmp_path)
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("openssl is needed to make a test certificate")
     return cert, key
