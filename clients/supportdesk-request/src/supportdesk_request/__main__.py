@@ -1,0 +1,3 @@
+from supportdesk_request.cli import main
+
+raise SystemExit(main())
