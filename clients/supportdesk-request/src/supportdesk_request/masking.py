@@ -76,6 +76,19 @@ def _already_masked(value: str) -> bool:
     return value.strip("*") == "" or value == MASK
 
 
+def _not_a_secret(value: str, after: str) -> bool:
+    """An unquoted value that is prose or code, not a secret: "Password: incorrect",
+    "token = 0", "token == other", "password = read_password()", "pwd = self.password"."""
+    lowered = value.lower()
+    return (
+        lowered.rstrip(".!") in _PROSE_WORDS
+        or len(value) < 3
+        or value.startswith("=")
+        or after.startswith("(")
+        or re.search(r"\.(?:password|passwd|pwd|secret|token|api_?key)$", lowered) is not None
+    )
+
+
 def mask_secrets(text: str) -> tuple[str, int]:
     """The text with obvious secrets replaced, and how many were masked."""
     count = 0
@@ -105,7 +118,7 @@ def mask_secrets(text: str) -> tuple[str, int]:
             value, group = match.group("quoted"), "quoted"
             if value == "":
                 return match.group(0)
-        elif value.lower().rstrip(".!") in _PROSE_WORDS:
+        elif _not_a_secret(value, match.string[match.end() :]):
             return match.group(0)
         return masked_value(match, group)
 

@@ -76,10 +76,12 @@ EDITABLE = {
     "last_working": "last_working_version",
     "email": "email",
     "serial": "serial",
+    "related_ticket": "related_ticket",
 }
 EDIT_NAMES = (
     "type, product, subject, description, steps, expected, actual, frequency, error, "
-    "last_working_version, workarounds, code, urgency, language, files, email, serial"
+    "last_working_version, workarounds, code, urgency, language, files, email, serial, "
+    "related_ticket"
 )
 COMMANDS = "send, edit FIELD, remove N, cancel"
 ROLE_BY_EXTENSION = {
@@ -618,6 +620,8 @@ class _Wizard:
             self.ask_text("/customer/email", "Your email address")
         elif field == "serial":
             self.ask_text("/customer/serial", "Licence serial number (Enter to skip)")
+        elif field == "related_ticket":
+            self.ask_text("/related_ticket", "Ticket this follows up, e.g. SD-100001 (- for none)")
         return True
 
     def ask_missing(self) -> None:
