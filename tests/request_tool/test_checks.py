@@ -8,8 +8,6 @@ import copy
 from typing import Any
 
 import pytest
-
-from supportdesk.requests import validation
 from supportdesk_request import checks
 from supportdesk_request.checks import (
     document_advice,
@@ -19,6 +17,8 @@ from supportdesk_request.checks import (
     field_problem,
     incident_advice,
 )
+
+from supportdesk.requests import validation
 
 SHA = "a" * 64
 
@@ -107,7 +107,7 @@ def test_a_complete_request_has_no_problem() -> None:
 
 
 def test_the_tools_private_keys_are_not_part_of_the_format() -> None:
-    document = changed(complete_bug(), _files=[{"path": "/tmp/a.log", "role": "log"}])
+    document = changed(complete_bug(), _files=[{"path": "logs/a.log", "role": "log"}])
     assert document_problems(document) == []
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from supportdesk_request.masking import MASK, mask_secrets
 
 
@@ -44,7 +43,8 @@ from supportdesk_request.masking import MASK, mask_secrets
         ),
         ("Driver={SQL Server};Uid=sa;Pwd=abc123;", "Driver={SQL Server};Uid=sa;Pwd=********;"),
         (
-            "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nq83vEj\n-----END RSA PRIVATE KEY-----",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nq83vEj\n"
+            "-----END RSA PRIVATE KEY-----",
             "-----BEGIN RSA PRIVATE KEY-----\n********\n-----END RSA PRIVATE KEY-----",
         ),
         (

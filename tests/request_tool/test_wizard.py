@@ -11,7 +11,6 @@ from typing import Any
 
 import pexpect
 import pytest
-
 from supportdesk_request.checks import document_problems
 from supportdesk_request.values import CollectedItem, Policy, Similar
 from supportdesk_request.wizard import run_wizard

@@ -399,8 +399,10 @@ class _Wizard:
         """Several lines, ended by a line holding only "."; an empty first line keeps the
         current text (or skips the field)."""
         current = _get(self.doc, pointer)
+        required = checks.field_problem(pointer, "", self.doc) is not None
+        how = 'end with a line holding only "."' + ("" if required else "; Enter alone to skip")
         while True:
-            self.term.say(f'{question} (end with a line holding only "."; Enter alone to skip):')
+            self.term.say(f"{question} ({how}):")
             if current:
                 self.term.say('  (Enter alone keeps this text; "." alone clears it:)')
                 for line in str(current).splitlines():
