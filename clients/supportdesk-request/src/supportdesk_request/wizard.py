@@ -234,6 +234,10 @@ class _Wizard:
     # --- the questions --------------------------------------------------------------
 
     def ask_everything(self) -> None:
+        self.term.say(
+            "A few questions about your request: Enter keeps the value in [brackets]; "
+            "Ctrl-D cancels. You will see the whole request before it is sent."
+        )
         if not _get(self.doc, "/customer/email"):
             self.ask_text("/customer/email", "Your email address")
         if _get(self.doc, "/customer/serial") is None:
