@@ -72,6 +72,7 @@ def test_a_secret_is_masked_and_its_key_kept(text: str, expected: str) -> None:
         "password=",
         "TokenExpiredError: jwt expired",
         "for (int token = 0; token < n; token++) {}",
+        "Password:\nConnection refused by the server",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:

@@ -37,8 +37,8 @@ _URL_CREDENTIALS = re.compile(
 )
 # Authorization: Bearer xxx / Basic xxx / Token xxx (HTTP headers, curl -H, logs).
 _AUTHORIZATION = re.compile(
-    r"(?P<head>\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?"
-    r"(?:bearer|basic|token|digest|negotiate|apikey)\s+)(?P<secret>[^\s\"',;]+)",
+    r"(?P<head>\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:bearer|basic|token|digest|negotiate|apikey)[ \t]+)(?P<secret>[^\s\"',;]+)",
     re.IGNORECASE,
 )
 # key = value, key: value, "key": "value", key => 'value', Password=...; in connection
@@ -50,14 +50,14 @@ _KEY = (
     r"(?:[_-]?id)?"
 )
 _ASSIGNMENT = re.compile(
-    r"(?P<head>(?<![\w.-])" + _KEY + r"[\"']?\s*(?:=>|:=|[:=])\s*)"
+    r"(?P<head>(?<![\w.-])" + _KEY + r"[\"']?[ \t]*(?:=>|:=|[:=])[ \t]*)"
     r"(?:(?P<quote>[\"'])(?P<quoted>(?:\\.|(?!(?P=quote)).)*)(?P=quote)"
     r"|(?P<secret>[^\s\"',;&<>(){}\[\]]+))",
     re.IGNORECASE,
 )
 # Connection strings (ADO.NET, ODBC, JDBC): "Password=p@ss word;" runs up to the ";".
 _CONNECTION_STRING = re.compile(
-    r"(?P<head>(?<![\w.-])(?:password|pwd)\s*=\s*)(?P<secret>[^;\"'\r\n]+)(?=;)",
+    r"(?P<head>(?<![\w.-])(?:password|pwd)[ \t]*=[ \t]*)(?P<secret>[^;\"'\r\n]+)(?=;)",
     re.IGNORECASE,
 )
 # Tokens recognisable on their own; the prefix stays visible ("ghp_********").
