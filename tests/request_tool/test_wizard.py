@@ -131,6 +131,24 @@ def test_enter_keeps_every_default_of_a_prefilled_draft() -> None:
     assert "Collected automatically" not in output
 
 
+def test_a_dash_clears_an_optional_default() -> None:
+    draft = {
+        **identity(),
+        "type": "question",
+        "product": {"code": "windev", "version": "2025", "build": "27.0.1"},
+        "subject": "How do I print a report in landscape?",
+        "description": "I need landscape for one report only.",
+        "language": "es",
+    }
+    # type, code, version, build (-), subject, description, workarounds, code, urgency,
+    # language (-), files.
+    answers = ["", "", "", "-", "", "", "", "", "", "-", "", "send"]
+    result, _ = drive(answers, draft=draft, collected=[])
+    assert result is not None
+    assert result["product"] == {"code": "windev", "version": "2025"}
+    assert "language" not in result
+
+
 def test_a_refused_answer_is_explained_and_asked_again() -> None:
     answers = [
         "crash",

@@ -319,6 +319,8 @@ class _Wizard:
         default = current if isinstance(current, str) and current else default
         while True:
             answer = self.term.ask(f"{question} ({', '.join(choices)})", default).lower()
+            if answer == "-":  # clears an optional default
+                answer = ""
             matches = [choice for choice in choices if choice.startswith(answer)]
             if answer and answer not in choices and len(matches) == 1:
                 answer = matches[0]
