@@ -236,7 +236,8 @@ class TicketListView(CustomerApiView):
                 status.HTTP_400_BAD_REQUEST,
             )
         try:
-            limit = _whole_number(request.query_params.get("limit")) or TICKETS_PER_PAGE
+            asked = _whole_number(request.query_params.get("limit"))
+            limit = TICKETS_PER_PAGE if asked is None else asked
             if not 1 <= limit <= max_limit:
                 raise ValueError(limit)
         except ValueError:
