@@ -199,7 +199,8 @@ def message_author(message: Message, reader: Contact) -> str:
         return "support"
     if message.author_contact_id == reader.pk:
         return "you"
-    return message.author_contact.name if message.author_contact else "support"
+    # An imported message may have lost its author: still the customer's side.
+    return message.author_contact.name if message.author_contact else "customer"
 
 
 def message_facts(message: Message, reader: Contact) -> dict[str, Any]:
