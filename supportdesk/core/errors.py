@@ -14,7 +14,12 @@ class PermissionDenied(DomainError):
 
 
 class InvalidTransition(DomainError):
-    pass
+    """`code` names the reason for interfaces that say it in the customer's language
+    ("ticket_closed", "not_answered", ...); the message is the English fallback."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        self.code = code
+        super().__init__(message)
 
 
 class InvalidInput(DomainError):

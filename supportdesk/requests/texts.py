@@ -191,3 +191,71 @@ class _Lenient(dict[str, object]):
 
     def __missing__(self, key: str) -> object:
         return "?"
+
+
+# Refusals of the API's ticket actions (reply, not satisfied, upload link), by code: the
+# codes of InvalidTransition and the API's own. `{reference}` is the ticket's.
+ACTION_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "ticket_closed": "{reference} is closed: send a new request",
+        "merged": "{reference} was merged into another ticket: write on that one",
+        "not_answered": (
+            "{reference} has not been answered yet: you can say you are not satisfied "
+            "once we have answered"
+        ),
+        "already_rereview": "{reference} is already being reviewed again by another technician",
+        "no_agreement": (
+            "no attachment agreement covers {reference}: files over your plan's limit need "
+            "a technician's agreement first; ask for one in a reply on the ticket"
+        ),
+        "conflict": "{reference} cannot take this now",
+        "empty_text": "the field '{field}' is required and must not be empty",
+        "too_many_files": "at most {limit} files per reply ({count} sent)",
+        "bad_before": "'before' must be a ticket number, e.g. before=100042",
+        "bad_limit": "'limit' must be a whole number between 1 and {limit}",
+    },
+    "es": {
+        "ticket_closed": "{reference} está cerrado: envíe una nueva solicitud",
+        "merged": "{reference} se fusionó con otro ticket: escriba en ese",
+        "not_answered": (
+            "{reference} aún no ha sido respondido: podrá indicar que no está satisfecho "
+            "cuando le hayamos respondido"
+        ),
+        "already_rereview": "{reference} ya está siendo revisado de nuevo por otro técnico",
+        "no_agreement": (
+            "ningún acuerdo de adjuntos cubre {reference}: los archivos que superan el límite "
+            "de su plan requieren antes el acuerdo de un técnico; pídalo respondiendo en el "
+            "ticket"
+        ),
+        "conflict": "{reference} no admite esta acción ahora",
+        "empty_text": "el campo '{field}' es obligatorio y no puede estar vacío",
+        "too_many_files": "como máximo {limit} archivos por respuesta (se enviaron {count})",
+        "bad_before": "'before' debe ser un número de ticket, p. ej. before=100042",
+        "bad_limit": "'limit' debe ser un número entero entre 1 y {limit}",
+    },
+    "fr": {
+        "ticket_closed": "{reference} est clos : envoyez une nouvelle demande",
+        "merged": "{reference} a été fusionné avec un autre ticket : écrivez sur celui-ci",
+        "not_answered": (
+            "{reference} n'a pas encore reçu de réponse : vous pourrez dire que vous n'êtes "
+            "pas satisfait une fois que nous aurons répondu"
+        ),
+        "already_rereview": "{reference} est déjà en cours de réexamen par un autre technicien",
+        "no_agreement": (
+            "aucun accord de pièces jointes ne couvre {reference} : les fichiers au-delà de la "
+            "limite de votre offre demandent d'abord l'accord d'un technicien ; demandez-le en "
+            "répondant sur le ticket"
+        ),
+        "conflict": "{reference} ne peut pas recevoir cette action maintenant",
+        "empty_text": "le champ « {field} » est obligatoire et ne doit pas être vide",
+        "too_many_files": "au plus {limit} fichiers par réponse ({count} envoyés)",
+        "bad_before": "« before » doit être un numéro de ticket, par ex. before=100042",
+        "bad_limit": "« limit » doit être un nombre entier entre 1 et {limit}",
+    },
+}
+
+
+def action_text(code: str, language: str, **values: object) -> str:
+    texts = ACTION_TEXTS[supported(language)]
+    template = texts.get(code) or ACTION_TEXTS["en"].get(code) or ACTION_TEXTS["en"]["conflict"]
+    return template.format_map(_Lenient(values))

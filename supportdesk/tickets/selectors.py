@@ -16,7 +16,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact
 from supportdesk.core.errors import InvalidInput
-from supportdesk.plans.models import SlaTarget
+from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.sla.promise import format_promise
 from supportdesk.tickets.access import TICKET_RELATIONS, tickets_visible_to
 from supportdesk.tickets.choices import UNRESOLVED_STATUSES, MessageKind, Status
@@ -184,3 +184,44 @@ def answer_promise(ticket: Ticket) -> tuple[datetime, str] | None:
         target_at, time_zone=ticket.plan.calendar.time_zone, language=ticket.language
     )
     return target_at, text
+
+
+def public_messages(ticket: Ticket, *, last: int = 50) -> list[Message]:
+    """The `last` messages the customer may read (never internal notes), oldest first,
+    with their authors and attachments: two queries, however long the ticket."""
+    newest_first = (
+        Message.objects.filter(ticket=ticket)
+        .exclude(kind=MessageKind.NOTE)
+        .select_related("author_contact")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("-id")[:last]
+    )
+    return list(reversed(list(newest_first)))
+
+
+def answer_promises(tickets: Sequence[Ticket]) -> dict[int, tuple[datetime, str]]:
+    """answer_promise for a page of tickets, by ticket id, in two queries (the open
+    deadlines, then the plans' calendars), whatever the page's length."""
+    by_ticket: dict[int, datetime] = {}
+    rows = Deadline.objects.filter(
+        ticket__in=[ticket.pk for ticket in tickets],
+        stopped_at__isnull=True,
+        metric__in=[SlaTarget.Metric.FIRST_RESPONSE, SlaTarget.Metric.NEXT_RESPONSE],
+    ).values_list("ticket_id", "target_at")
+    for ticket_id, target_at in rows:
+        if ticket_id not in by_ticket or target_at < by_ticket[ticket_id]:
+            by_ticket[ticket_id] = target_at
+    plan_ids = {t.plan_id for t in tickets if t.pk in by_ticket and t.plan_id is not None}
+    zones = dict(
+        Plan.objects.filter(pk__in=plan_ids).values_list("pk", "calendar__time_zone")
+        if plan_ids
+        else []
+    )
+    promises: dict[int, tuple[datetime, str]] = {}
+    for ticket in tickets:
+        due = by_ticket.get(ticket.pk)
+        zone = zones.get(ticket.plan_id) if ticket.plan_id is not None else None
+        if due is None or zone is None:
+            continue
+        promises[ticket.pk] = (due, format_promise(due, time_zone=zone, language=ticket.language))
+    return promises

@@ -27,6 +27,7 @@ from supportdesk.tickets.services import (
     grant_attachment_agreement,
     issue_upload_link,
     merge_tickets,
+    request_upload_link,
     revoke_upload_link,
 )
 from supportdesk.tickets.services.uploads import find_upload_link, readable_size
@@ -302,3 +303,22 @@ def test_the_same_bytes_uploaded_twice_are_stored_once(issued):
 )
 def test_sizes_read_in_decimal_units_to_one_decimal(size, mark, text):
     assert readable_size(size, mark) == text
+
+
+def test_a_customer_asks_for_a_link_under_an_agreement_for_their_ticket_only(
+    customer, customer_of_another_organization, technician, ticket
+):  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidTransition) as refused:
+        request_upload_link(contact=customer, ticket=ticket)
+    assert refused.value.code == "no_agreement"
+
+    grant_attachment_agreement(
+        actor=technician, ticket=ticket, max_bytes=50_000_000, days=7, send_link=False
+    )
+    with pytest.raises(PermissionDenied):
+        request_upload_link(contact=customer_of_another_organization, ticket=ticket)
+    issued = request_upload_link(contact=customer, ticket=ticket)
+
+    assert issued.link.max_bytes == 50_000_000
+    assert issued.link.issued_by is None
+    assert find_upload_link(issued.token) == issued.link

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from supportdesk.accounts.models import Contact
 from supportdesk.core.errors import InvalidTransition, NotFound
 from supportdesk.requests import texts
 from supportdesk.requests.api.authentication import ContactTokenAuthentication, HasApiToken
@@ -28,10 +30,13 @@ from supportdesk.requests.validation import (
     parse_document,
 )
 from supportdesk.tickets.access import access_ticket_for_customer
-from supportdesk.tickets.models import Attachment, Ticket
-from supportdesk.tickets.selectors import answer_promise
+from supportdesk.tickets.choices import MessageKind
+from supportdesk.tickets.models import Attachment, Message, Ticket
+from supportdesk.tickets.selectors import answer_promise, public_messages
 
 DOCUMENT_PART = "request"
+# A ticket's page in the API shows its latest messages; the full history is on the desk.
+MESSAGES_SHOWN = 50
 # Problems with the transport itself (not JSON, no document): 400; with the document: 422.
 MALFORMED = frozenset({"not_json", "not_object", "missing_document"})
 
@@ -61,9 +66,11 @@ _attachment = inline_serializer(
         "removed_reason": serializers.CharField(),
     },
 )
-_ticket_status = inline_serializer(
-    "TicketStatus",
-    {
+
+
+def _status_fields() -> dict[str, serializers.Field]:
+    # Fresh fields each time: a field belongs to one serializer.
+    return {
         "reference": serializers.CharField(),
         "url": serializers.URLField(),
         "subject": serializers.CharField(),
@@ -77,6 +84,34 @@ _ticket_status = inline_serializer(
         "updated_at": serializers.DateTimeField(),
         "answer_by": serializers.DateTimeField(allow_null=True),
         "answer_by_text": serializers.CharField(allow_null=True),
+    }
+
+
+_ticket_status = inline_serializer("TicketStatus", _status_fields())
+
+_message = inline_serializer(
+    "TicketMessage",
+    {
+        "id": serializers.IntegerField(),
+        "at": serializers.DateTimeField(),
+        "author": serializers.CharField(help_text="you, support, or a colleague's name"),
+        "text": serializers.CharField(),
+        "attachments": inline_serializer(
+            "MessageAttachment",
+            {
+                "name": serializers.CharField(),
+                "size": serializers.IntegerField(),
+                "kept": serializers.BooleanField(help_text="false: removed, over the limit"),
+            },
+            many=True,
+        ),
+    },
+)
+_ticket_detail = inline_serializer(
+    "TicketDetail",
+    {
+        **_status_fields(),
+        "messages": _message.__class__(many=True),
     },
 )
 _submitted = inline_serializer(
@@ -129,11 +164,92 @@ def ticket_url(ticket: Ticket) -> str:
 
 
 def promise_facts(ticket: Ticket) -> dict[str, Any]:
-    promise = answer_promise(ticket)
+    return promise_dict(answer_promise(ticket))
+
+
+def promise_dict(promise: tuple[datetime, str] | None) -> dict[str, Any]:
     return {
         "answer_by": promise[0].isoformat() if promise else None,
         "answer_by_text": promise[1] if promise else None,
     }
+
+
+def ticket_status(ticket: Ticket, promise: tuple[datetime, str] | None) -> dict[str, Any]:
+    """A ticket as its customer sees it in the API (one entry of GET /tickets too)."""
+    return {
+        "reference": ticket.reference,
+        "url": ticket_url(ticket),
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "product": ticket.product.code if ticket.product else None,
+        "product_version": ticket.product_version.name if ticket.product_version else None,
+        "language": ticket.language,
+        "created_at": ticket.created_at.isoformat(),
+        "updated_at": ticket.updated_at.isoformat(),
+        **promise_dict(promise),
+    }
+
+
+def message_author(message: Message, reader: Contact) -> str:
+    """Who wrote, as customers are shown it elsewhere: our answers go out from the support
+    address and are signed by the team, so they are "support", never a technician's name."""
+    if message.kind == MessageKind.OUTBOUND:
+        return "support"
+    if message.author_contact_id == reader.pk:
+        return "you"
+    # An imported message may have lost its author: still the customer's side.
+    return message.author_contact.name if message.author_contact else "customer"
+
+
+def message_facts(message: Message, reader: Contact) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "at": message.created_at.isoformat(),
+        "author": message_author(message, reader),
+        "text": message.body_text,
+        "attachments": [
+            {"name": item.filename, "size": item.size, "kept": item.blob_id is not None}
+            for item in message.attachments.all()
+        ],
+    }
+
+
+def not_found(missing: NotFound) -> Response:
+    return Response(
+        {"error": "not_found", "message": str(missing)}, status=status.HTTP_404_NOT_FOUND
+    )
+
+
+def size_refusal(request: Request) -> Response | None:
+    """Files are read into memory to be hashed and stored: bound the request first.
+    Every view that takes files calls this before reading the body."""
+    limit = settings.SUPPORTDESK["API_REQUEST_MAX_BYTES"]
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # WSGI gives Django no body without a Content-Length: say so, not "no document".
+        return Response(
+            {"error": "length_required", "message": "send the request with a known size"},
+            status=status.HTTP_411_LENGTH_REQUIRED,
+        )
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    if length <= limit:
+        return None
+    return Response(
+        {
+            "error": "too_large",
+            "message": (
+                f"the request is {length} bytes, over the {limit} bytes this server reads: "
+                "send the request without its largest files and ask on the ticket for an "
+                "upload link"
+            ),
+            "max_bytes": limit,
+        },
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
 
 
 class CustomerApiView(APIView):
@@ -186,7 +302,7 @@ class RequestsView(CustomerApiView):
     def post(self, request: Request) -> Response:
         contact = request.user
         language = request_language(request, contact.language)
-        too_large = self._size_refusal(request)
+        too_large = size_refusal(request)
         if too_large is not None:
             return too_large
         try:
@@ -227,34 +343,6 @@ class RequestsView(CustomerApiView):
             status=status.HTTP_201_CREATED,
         )
 
-    def _size_refusal(self, request: Request) -> Response | None:
-        """Files are read into memory to be hashed and stored: bound the request first."""
-        limit = settings.SUPPORTDESK["API_REQUEST_MAX_BYTES"]
-        if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
-            # WSGI gives Django no body without a Content-Length: say so, not "no document".
-            return Response(
-                {"error": "length_required", "message": "send the request with a known size"},
-                status=status.HTTP_411_LENGTH_REQUIRED,
-            )
-        try:
-            length = int(request.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        if length <= limit:
-            return None
-        return Response(
-            {
-                "error": "too_large",
-                "message": (
-                    f"the request is {length} bytes, over the {limit} bytes this server reads: "
-                    "send the request without its largest files and ask on the ticket for an "
-                    "upload link"
-                ),
-                "max_bytes": limit,
-            },
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
-
     def _read(self, request: Request) -> tuple[Any, list[UploadedFile]]:
         try:
             data = request.data
@@ -285,30 +373,25 @@ class RequestsView(CustomerApiView):
 class TicketStatusView(CustomerApiView):
     @extend_schema(
         operation_id="ticket_status",
-        summary="The status of one of your tickets",
-        responses={200: _ticket_status, 401: OpenApiResponse(), 404: OpenApiResponse()},
+        summary="The status of one of your tickets, with its conversation",
+        description=(
+            f"`messages`: the last {MESSAGES_SHOWN} messages you may read, oldest first "
+            "(internal notes are never shown). `author` is `you` for your own messages, "
+            "`support` for the support desk's answers, else the name of the colleague who "
+            "wrote. An attachment that was not kept (over the size limit) has `kept` false."
+        ),
+        responses={200: _ticket_detail, 401: OpenApiResponse(), 404: OpenApiResponse()},
     )
     def get(self, request: Request, reference: str) -> Response:
         try:
             ticket = access_ticket_for_customer(request.user, reference)
         except NotFound as missing:
-            return Response(
-                {"error": "not_found", "message": str(missing)}, status=status.HTTP_404_NOT_FOUND
-            )
+            return not_found(missing)
+        messages = public_messages(ticket, last=MESSAGES_SHOWN)
         return Response(
             {
-                "reference": ticket.reference,
-                "url": ticket_url(ticket),
-                "subject": ticket.subject,
-                "status": ticket.status,
-                "category": ticket.category,
-                "priority": ticket.priority,
-                "product": ticket.product.code if ticket.product else None,
-                "product_version": ticket.product_version.name if ticket.product_version else None,
-                "language": ticket.language,
-                "created_at": ticket.created_at.isoformat(),
-                "updated_at": ticket.updated_at.isoformat(),
-                **promise_facts(ticket),
+                **ticket_status(ticket, answer_promise(ticket)),
+                "messages": [message_facts(message, request.user) for message in messages],
             }
         )
 

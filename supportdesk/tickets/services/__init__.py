@@ -25,6 +25,7 @@ from supportdesk.tickets.services.uploads import (
     UploadRefused,
     accept_upload,
     issue_upload_link,
+    request_upload_link,
     revoke_upload_link,
     send_upload_link,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "record_time_spent",
     "reply_to_ticket",
     "request_rereview",
+    "request_upload_link",
     "revoke_upload_link",
     "route_new_ticket",
     "send_upload_link",

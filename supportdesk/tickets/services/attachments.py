@@ -42,3 +42,16 @@ def agreement_covering(ticket: Ticket, *, at: datetime) -> AttachmentAgreement |
         .order_by("-max_bytes", "-expires_at", "-id")
         .first()
     )
+
+
+def customer_wide_agreement(contact: Contact, *, at: datetime) -> AttachmentAgreement | None:
+    """The agreement in force for the contact or their organization (not for one ticket)
+    with the largest cap: what a new request of theirs may send through an upload link."""
+    covers = Q(contact=contact)
+    if contact.organization_id is not None:
+        covers |= Q(organization_id=contact.organization_id)
+    return (
+        AttachmentAgreement.objects.filter(covers, expires_at__gt=at)
+        .order_by("-max_bytes", "-expires_at", "-id")
+        .first()
+    )

@@ -70,13 +70,16 @@ def reply_to_ticket(
         require_can_view(actor, ticket)
         if ticket.merged_into is not None:
             raise InvalidTransition(
-                f"{ticket.reference} was merged into {ticket.merged_into.reference}; reply there"
+                f"{ticket.reference} was merged into {ticket.merged_into.reference}; reply there",
+                code="merged",
             )
         before = counted_state(ticket)
         at = now()
         if isinstance(actor, Contact):
             if ticket.status == Status.CLOSED:
-                raise InvalidTransition(f"{ticket.reference} is closed; send a new request")
+                raise InvalidTransition(
+                    f"{ticket.reference} is closed; send a new request", code="ticket_closed"
+                )
             kind, event = MessageKind.INBOUND, EventKind.CUSTOMER_REPLIED
             next_status = Status.OPEN if ticket.status in REOPENED_BY_CUSTOMER else ticket.status
             ticket.last_customer_message_at = at

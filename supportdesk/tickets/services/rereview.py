@@ -62,11 +62,17 @@ def request_rereview(
         lock_ticket(ticket)
         require_can_view(actor, ticket)
         if ticket.first_responded_at is None:
-            raise InvalidTransition(f"{ticket.reference} has not been answered yet")
+            raise InvalidTransition(
+                f"{ticket.reference} has not been answered yet", code="not_answered"
+            )
         if ticket.status == Status.REREVIEW:
-            raise InvalidTransition(f"{ticket.reference} is already being reviewed again")
+            raise InvalidTransition(
+                f"{ticket.reference} is already being reviewed again", code="already_rereview"
+            )
         if ticket.merged_into_id is not None:
-            raise InvalidTransition(f"{ticket.reference} was merged into another ticket")
+            raise InvalidTransition(
+                f"{ticket.reference} was merged into another ticket", code="merged"
+            )
         require_transition(ticket, Status.REREVIEW)
         question = (
             Message.objects.filter(ticket=ticket, kind=MessageKind.INBOUND).order_by("id").first()

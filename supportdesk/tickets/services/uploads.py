@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from supportdesk.accounts.actors import SYSTEM, Actor, SystemActor
-from supportdesk.accounts.models import Technician
+from supportdesk.accounts.models import Contact, Technician
 from supportdesk.core.blobs import store_blob_from_file
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
@@ -30,7 +30,7 @@ from supportdesk.core.errors import DomainError, InvalidTransition, NotFound
 from supportdesk.tickets.choices import Channel, EventKind, MessageKind, Status
 from supportdesk.tickets.delivery import deliver_answer
 from supportdesk.tickets.events import record_event
-from supportdesk.tickets.models import Message, Ticket, UploadLink
+from supportdesk.tickets.models import AttachmentAgreement, Message, Ticket, UploadLink
 from supportdesk.tickets.services.attachments import agreement_covering
 from supportdesk.tickets.services.common import (
     lock_ticket,
@@ -152,6 +152,35 @@ def issue_upload_link(*, actor: Actor, ticket: Ticket) -> IssuedUploadLink:
         raise InvalidTransition(
             f"No attachment agreement in force covers {ticket.reference}: grant one first"
         )
+    return _create_link(ticket=ticket, agreement=agreement, actor=actor, at=at)
+
+
+def request_upload_link(*, contact: Contact, ticket: Ticket) -> IssuedUploadLink:
+    """A customer asks for a link on their own ticket (the request tool, before sending a
+    file over the plan's limit): granted when an agreement in force covers the ticket, as
+    a technician would grant it. The agreement is the technician's consent; asking for the
+    link only saves a round trip."""
+    require_can_view(contact, ticket)
+    if ticket.merged_into_id is not None:
+        raise InvalidTransition(f"{ticket.reference} was merged into another ticket", code="merged")
+    if ticket.status == Status.CLOSED:
+        raise InvalidTransition(
+            f"{ticket.reference} is closed; send a new request", code="ticket_closed"
+        )
+    at = now()
+    agreement = agreement_covering(ticket, at=at)
+    if agreement is None:
+        raise InvalidTransition(
+            f"No attachment agreement covers {ticket.reference}: files over your plan's "
+            "limit need a technician's agreement; ask on the ticket",
+            code="no_agreement",
+        )
+    return _create_link(ticket=ticket, agreement=agreement, actor=contact, at=at)
+
+
+def _create_link(
+    *, ticket: Ticket, agreement: AttachmentAgreement, actor: Actor, at: datetime
+) -> IssuedUploadLink:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
         link = UploadLink.objects.create(
