@@ -37,7 +37,7 @@ from supportdesk.requests import texts as request_texts
 from supportdesk.requests.services import submit_standard_request
 from supportdesk.requests.validation import Problem, RequestInvalid, UploadedFile, parse_document
 from supportdesk.tickets.choices import Channel
-from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.models import Message, Ticket
 from supportdesk.tickets.references import parse_reference
 from supportdesk.tickets.services import add_note
 
@@ -80,6 +80,13 @@ def process_request_mail(mail: InboundMail, parsed: ParsedMail, sender: Authenti
     if submitted.follow_up:
         if sender.verdict == Verdict.FAIL:
             add_note(actor=SYSTEM, ticket=ticket, body_text=processing._unverified_warning(sender))
+        elif files:
+            mail_removed_files(
+                ticket=ticket,
+                message=submitted.message,
+                inbound=mail,
+                to_address=parsed.from_address,
+            )
         processing._finish(mail, sender=sender, ticket=ticket, message=submitted.message)
         return f"replied {ticket.reference} (standard request)"
     if refused_follow_up:
@@ -295,6 +302,50 @@ def mail_problems(
         to=to_address,
         subject=subject,
         body_text=body,
+        ticket=ticket,
+        in_reply_to=inbound.header_message_id,
+        references=[inbound.header_message_id],
+        is_automatic=True,
+    )
+
+
+# -- a follow-up's files over the limit ---------------------------------------------------
+
+REMOVED_SUBJECT: dict[str, str] = {
+    Language.ENGLISH: "Files not kept: {subject}",
+    Language.SPANISH: "Archivos no conservados: {subject}",
+    Language.FRENCH: "Fichiers non conservés : {subject}",
+}
+
+
+def mail_removed_files(
+    *, ticket: Ticket, message: Message, inbound: InboundMail, to_address: str
+) -> OutboundMail | None:
+    """A follow-up has no acknowledgement to list the files removed by the size rule:
+    one automatic mail says which, and how to send them."""
+    removed = list(message.attachments.exclude(removed_reason="").order_by("id"))
+    if not removed:
+        return None
+    language = ticket.language if ticket.language in REMOVED_SUBJECT else Language.ENGLISH
+    text = acknowledgements.TEXTS[language]
+    listing = "\n".join(
+        f"- {outbound.header_text(item.filename, limit=255)} "
+        f"({acknowledgements._size(item.size, text.decimal_mark)})"
+        for item in removed
+    )
+    body = "\n\n".join(
+        [
+            text.greeting.format(name=ticket.requester.name),
+            f"{text.removed}\n{listing}",
+            text.removed_how,
+            text.signature,
+        ]
+    )
+    return outbound.queue_mail(
+        kind=OutboundMail.Kind.NOTICE,
+        to=to_address,
+        subject=REMOVED_SUBJECT[language].format(subject=ticket.subject),
+        body_text=body + "\n",
         ticket=ticket,
         in_reply_to=inbound.header_message_id,
         references=[inbound.header_message_id],

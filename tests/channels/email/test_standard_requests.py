@@ -328,6 +328,29 @@ def test_a_follow_up_lands_on_the_related_ticket(
     assert not OutboundMail.objects.exists()  # a reply is not acknowledged, as by mail
 
 
+def test_a_follow_ups_file_over_the_limit_is_removed_and_the_sender_told(
+    deliver: Deliver, catalog: Product, customer: Contact, ticket: Ticket
+) -> None:
+    dump = bytes(range(256)) * (NINE_MB // 256 + 800)
+    document = full_request(
+        related_ticket=ticket.reference, attachments=[manifest_entry("crash.dmp", dump, "dump")]
+    )
+
+    outcome, _mail = deliver(standardized_mail(document, [("crash.dmp", dump)]))
+
+    assert outcome.startswith(f"replied {ticket.reference}")
+    message = ticket.messages.order_by("id").last()
+    assert message is not None
+    (removed,) = message.attachments.all()
+    assert (removed.blob, removed.size) == (None, len(dump))
+    assert removed.sha256 == hashlib.sha256(dump).hexdigest()
+    notice = OutboundMail.objects.get()
+    assert notice.is_automatic
+    assert notice.to_address == "dev@customer.example"
+    assert "- crash.dmp (9.2 MB)" in notice.body_text  # the ticket's language: English
+    assert "ask for an upload link" in notice.body_text
+
+
 def test_a_follow_up_from_someone_not_on_the_ticket_opens_a_new_one(
     deliver: Deliver, catalog: Product, ticket: Ticket, customer_of_another_organization: Contact
 ) -> None:
