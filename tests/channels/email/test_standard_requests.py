@@ -147,6 +147,29 @@ def test_the_request_part_is_recognized_by_its_content_type_and_kept_out_of_the_
     assert parse_mail(read_fixture("plain_text")).request_part is None
 
 
+@pytest.mark.parametrize("encoding", ["8bit", "quoted-printable", "base64"])
+def test_the_document_is_read_byte_for_byte_in_any_transfer_encoding(encoding: str) -> None:
+    document = full_request(subject="L'éditeur plante — ñ 日本")
+    message = EmailMessage()
+    message["From"] = "dev@customer.example"
+    message["Subject"] = "x"
+    message.set_content("readable text")
+    message.make_mixed()
+    content = json.dumps(document, ensure_ascii=False).encode()
+    message.add_attachment(
+        content,
+        maintype="application",
+        subtype="vnd.supportdesk.request+json",
+        filename="supportdesk-request.json",
+        params={"charset": "utf-8"},
+        cte=encoding,
+    )
+    parsed = parse_mail(message.as_bytes(policy=SMTP))
+    assert parsed.request_part is not None
+    assert parsed.request_part.content == content
+    assert parsed.attachments == ()
+
+
 def test_a_standardized_mail_becomes_a_routed_acknowledged_ticket_with_every_field(
     deliver: Deliver, catalog: Product, customer: Contact, team: Team, run_tasks: Any
 ) -> None:
