@@ -251,6 +251,10 @@ SUPPORTDESK: dict[str, Any] = {
     "MAIL_REPLY_ATTACHMENTS_MAX_BYTES": env_int(
         "SUPPORTDESK_MAIL_REPLY_ATTACHMENTS_MAX_BYTES", 9 * 1000 * 1000, minimum=0
     ),
+    # Where a customer downloads the request tool and reads how to use it: the free-form
+    # mail's acknowledgement recommends the tool with this link.
+    "REQUEST_TOOL_URL": env_str("SUPPORTDESK_REQUEST_TOOL_URL", "").strip()
+    or f"{SITE_URL}/request-tool",
 }
 
 # IMAP intake (`supportdesk mail fetch`): mailboxes hosted elsewhere, as URLs (config/imap.py).

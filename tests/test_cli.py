@@ -731,7 +731,9 @@ def test_run_serves_restarts_a_killed_worker_and_stops_cleanly_on_ctrl_c(tmp_pat
             for path in outbox.glob("*.eml")
         ]
         assert acknowledgement["To"] == "dev@customer.example"
-        assert f"request tool: {root}\r\n" in acknowledgement.get_body().get_content()
+        assert f"Download and help: {root}/request-tool\r\n" in (
+            acknowledgement.get_body().get_content()
+        )
 
         scheduler = int(output.wait_for(r"started scheduler \(pid (\d+)\)").group(1))
         output.wait_for(r"scheduler +\| sweeping service-level deadlines every 60 s")

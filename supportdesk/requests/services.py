@@ -55,9 +55,12 @@ def submit_standard_request(
     document: Mapping[str, Any],
     files: Sequence[UploadedFile] = (),
     origin: Mapping[str, Any] | None = None,
+    channel: str | None = None,
 ) -> SubmittedRequest:
     """Open a ticket for `contact` from a Standard Request, or add it to the related ticket.
-    RequestInvalid lists every problem (the document's and the catalog's) at once."""
+    RequestInvalid lists every problem (the document's and the catalog's) at once.
+    `channel`: the transport's (the email desk's standardized mail); by default the request
+    tool's when the document names its client, else the API's."""
     problems = document_problems(document, files)
     product, version = _catalog_entries(document, problems)
     _check_customer_email(contact, document, problems)
@@ -65,7 +68,8 @@ def submit_standard_request(
     if problems:
         raise RequestInvalid(problems)
 
-    channel = Channel.REQUEST_TOOL if document.get("client") else Channel.API
+    if channel is None:
+        channel = Channel.REQUEST_TOOL if document.get("client") else Channel.API
     body_text = render_request_text(document)
     attachments = [
         NewAttachment(filename=file.name, content=file.content, content_type=file.content_type)

@@ -35,6 +35,10 @@ PROBLEM_TEXTS: dict[str, dict[str, str]] = {
             "{value!r} is not an address of the account this API token belongs to; "
             "known addresses: {known}"
         ),
+        "email_not_sender": (
+            "{value!r} is not an address of the sender of this mail; "
+            "the sender's addresses: {known}"
+        ),
         "file_missing": "no file named {value!r} was sent with the request",
         "size_mismatch": "the file {name!r} has {actual} bytes, the manifest says {value}",
         "sha256_mismatch": "the SHA-256 of the file {name!r} is {actual}, not the manifest's",
@@ -71,6 +75,10 @@ PROBLEM_TEXTS: dict[str, dict[str, str]] = {
         "email_not_yours": (
             "{value!r} no es una dirección de la cuenta a la que pertenece este token de API; "
             "direcciones conocidas: {known}"
+        ),
+        "email_not_sender": (
+            "{value!r} no es una dirección del remitente de este correo; "
+            "direcciones del remitente: {known}"
         ),
         "file_missing": "no se envió ningún archivo llamado {value!r} con la solicitud",
         "size_mismatch": "el archivo {name!r} tiene {actual} bytes, el manifiesto dice {value}",
@@ -110,6 +118,10 @@ PROBLEM_TEXTS: dict[str, dict[str, str]] = {
         "email_not_yours": (
             "{value!r} n'est pas une adresse du compte auquel appartient ce jeton d'API ; "
             "adresses connues : {known}"
+        ),
+        "email_not_sender": (
+            "{value!r} n'est pas une adresse de l'expéditeur de ce message ; "
+            "adresses de l'expéditeur : {known}"
         ),
         "file_missing": "aucun fichier nommé {value!r} n'a été envoyé avec la demande",
         "size_mismatch": "le fichier {name!r} fait {actual} octets, le manifeste dit {value}",

@@ -14,7 +14,7 @@ from supportdesk.channels.email.models import InboundMail, OutboundMail
 from supportdesk.core.choices import Language
 from supportdesk.core.errors import InvalidInput
 from supportdesk.plans.models import PlanNotice
-from supportdesk.tickets.choices import MessageKind
+from supportdesk.tickets.choices import Channel, MessageKind
 from supportdesk.tickets.models import Attachment, Message, Ticket
 from supportdesk.tickets.selectors import answer_promise
 from supportdesk.tickets.services.uploads import invite_uploads_for_new_request
@@ -61,7 +61,9 @@ TEXTS: dict[str, AcknowledgementText] = {
             "To send them, reply to this mail and ask for an upload link: we will send you one."
         ),
         request_tool=(
-            "For faster answers next time, send your requests with the request tool: {site_url}"
+            "Next time, try the request tool: it asks for what we need (product, version, "
+            "steps, the exact error), checks your files, and sends your request straight to "
+            "the right team, so it is answered sooner. Download and help: {url}"
         ),
         signature="The support team",
         decimal_mark=".",
@@ -93,8 +95,10 @@ TEXTS: dict[str, AcknowledgementText] = {
             "Para enviarlos, responda a este correo y pida un enlace de carga: se lo enviaremos."
         ),
         request_tool=(
-            "Para obtener respuestas más rápidas, envíe sus solicitudes con la herramienta "
-            "de solicitudes: {site_url}"
+            "La próxima vez, pruebe la herramienta de solicitudes: le pide lo que necesitamos "
+            "(producto, versión, pasos, el error exacto), comprueba sus archivos y envía su "
+            "solicitud directamente al equipo adecuado, para responderle antes. Descarga y "
+            "ayuda: {url}"
         ),
         signature="El equipo de soporte",
         decimal_mark=",",
@@ -128,8 +132,10 @@ TEXTS: dict[str, AcknowledgementText] = {
             "nous vous l'enverrons."
         ),
         request_tool=(
-            "Pour des réponses plus rapides, envoyez vos demandes avec l'outil de demande : "
-            "{site_url}"
+            "La prochaine fois, essayez l'outil de demande : il vous demande ce dont nous "
+            "avons besoin (produit, version, étapes, l'erreur exacte), vérifie vos fichiers "
+            "et envoie votre demande directement à la bonne équipe, pour une réponse plus "
+            "rapide. Téléchargement et aide : {url}"
         ),
         signature="L'équipe support",
         decimal_mark=",",
@@ -204,7 +210,9 @@ def acknowledgement_text(ticket: Ticket, *, had_files: bool = True) -> tuple[str
         paragraphs.append(f"{texts.removed}\n{listing}\n\n{upload or texts.removed_how}")
     elif upload:
         paragraphs.append(upload)
-    paragraphs.append(texts.request_tool.format(site_url=settings.SITE_URL))
+    if ticket.channel == Channel.EMAIL:
+        # Free-form mail needs a human to triage it; a standardized request does not.
+        paragraphs.append(texts.request_tool.format(url=settings.SUPPORTDESK["REQUEST_TOOL_URL"]))
     paragraphs.append(texts.signature)
     subject = texts.subject.format(subject=ticket.subject)
     return subject, "\n\n".join(paragraphs) + "\n"

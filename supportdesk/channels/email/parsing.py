@@ -89,6 +89,8 @@ _SINGLE_HEADERS = ("from", "subject", "message-id", "in-reply-to", "date")
 _AUTO_REPLY_SUPPRESS_HEADERS = ("x-auto-response-suppress",)
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _MACHINE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
+# The part of a standardized email (CONTRACTS.md C) that carries the Standard Request.
+REQUEST_CONTENT_TYPE = "application/vnd.supportdesk.request+json"
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,9 @@ class ParsedMail:
     # Set when a limit stopped the reading: the mail is too complex to trust any reading.
     limit_exceeded: str
     defects: tuple[str, ...]
+    # A standardized email's request part (REQUEST_CONTENT_TYPE), recognized by its content
+    # type alone and kept out of `attachments`: the manifest lists only the customer's files.
+    request_part: ParsedAttachment | None = None
 
 
 def parse_mail(
@@ -167,6 +172,7 @@ class _Reader:
         # Bodies found inside winmail.dat: used when the mail itself has no text.
         self.tnef_texts: list[str] = []
         self.tnef_htmls: list[str] = []
+        self.request_part: ParsedAttachment | None = None
 
     def defect(self, text: str) -> None:
         if len(self.defects) < 100:
@@ -220,6 +226,7 @@ class _Reader:
             automatic_reason=automatic_reason,
             limit_exceeded=self.limit_exceeded,
             defects=tuple(self.defects),
+            request_part=self.request_part,
         )
 
     # -- structure --------------------------------------------------------------------
@@ -295,6 +302,8 @@ class _Reader:
                 continue
             disposition = _disposition(part)
             filename = self.filename(part)
+            if content_type == REQUEST_CONTENT_TYPE and self.read_request_part(part, filename):
+                continue
             is_body_text = content_type in ("text/plain", "text/html") and (
                 disposition != "attachment" and not (filename and disposition)
             )
@@ -315,6 +324,22 @@ class _Reader:
                     inline=disposition == "inline" or bool(part.get("content-id")),
                 )
             )
+
+    def read_request_part(self, part: Message, filename: str) -> bool:
+        """Keep the first request part; a second one stays an ordinary attachment (the
+        manifest check then names it)."""
+        if self.request_part is not None:
+            self.defect("several request parts: the first is the request")
+            return False
+        content = self.payload_bytes(part)
+        if content is None:
+            return False
+        self.request_part = ParsedAttachment(
+            filename=filename or "supportdesk-request.json",
+            content_type=REQUEST_CONTENT_TYPE,
+            content=content,
+        )
+        return True
 
     def read_broken_multipart(
         self,

@@ -20,7 +20,7 @@ from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
 
 # By module: acknowledgements -> outbound -> tasks -> processing is a cycle.
-from supportdesk.channels.email import acknowledgements
+from supportdesk.channels.email import acknowledgements, standard_requests
 from supportdesk.channels.email.admission import admit, welcome_colleague
 from supportdesk.channels.email.authenticity import Authenticity, Verdict, check_authenticity
 from supportdesk.channels.email.fax import fax_sender, is_fax_gateway, read_fax
@@ -134,6 +134,9 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
         return f"ignored: {parsed.automatic_reason}"
     if not parsed.from_address:
         raise UnprocessableMail("no sender address in From")
+    if parsed.request_part is not None:
+        # A standardized email (CONTRACTS.md C): a ticket with every field of its document.
+        return standard_requests.process_request_mail(mail, parsed, sender)
     contact = _contact_for(parsed)
     attachments = _attachments(parsed)
     body_text = parsed.text or NO_TEXT
