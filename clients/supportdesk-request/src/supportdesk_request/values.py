@@ -38,3 +38,40 @@ class Similar:
     url: str
     excerpt: str
     reference: str | None = None
+
+
+@dataclass
+class Sent:
+    """What became of a request: sent (a ticket reference), written (an .eml file), mailed,
+    or queued in the outbox to be sent when the server can be reached."""
+
+    transport: str
+    reference: str | None = None
+    url: str | None = None
+    status: str | None = None
+    answer_by_text: str | None = None
+    follow_up: bool = False
+    queued: bool = False
+    queue_id: str | None = None
+    out: str | None = None
+    to: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    uploaded: list[str] = field(default_factory=list)
+    reason: str | None = None  # why it was queued
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "transport": self.transport,
+            "reference": self.reference,
+            "url": self.url,
+            "status": self.status,
+            "answer_by_text": self.answer_by_text,
+            "follow_up": self.follow_up,
+            "queued": self.queued,
+            "queue_id": self.queue_id,
+            "out": self.out,
+            "to": self.to,
+            "attachments": self.attachments,
+            "uploaded": self.uploaded,
+            "reason": self.reason,
+        }

@@ -1,0 +1,288 @@
+"""Sending a finished request: the attachments against the server's policy (compressing,
+or sending the largest by an upload link under an agreement), the local checks, then the
+transport (API, .eml file, SMTP). A request that cannot reach its server waits in the
+outbox; the outbox is delivered by `deliver_outbox`."""
+
+from __future__ import annotations
+
+import tempfile
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supportdesk_request import checks, outbox
+from supportdesk_request.config import Config
+from supportdesk_request.document import (
+    AttachedFile,
+    DocumentError,
+    compress_file,
+    describe_file,
+    files_of,
+    with_manifest,
+)
+from supportdesk_request.mail import build_email, send_email
+from supportdesk_request.server import ApiClient, FilePart, Invalid, Refused, ToolError, Unreachable
+from supportdesk_request.values import Policy, Sent
+
+TRANSPORTS = ("api", "eml", "smtp")
+Note = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+@dataclass
+class PreparedFiles:
+    sent: list[AttachedFile] = field(default_factory=list)
+    # Over the limit but covered by an upload agreement: sent after the ticket exists.
+    deferred: list[AttachedFile] = field(default_factory=list)
+
+
+def prepare_files(
+    draft: Mapping[str, Any],
+    policy: Policy,
+    *,
+    compress: bool,
+    workdir: Path,
+    transport: str,
+    note: Note = _quiet,
+) -> PreparedFiles:
+    prepared = PreparedFiles()
+    for entry in files_of(draft):
+        try:
+            attached = describe_file(Path(str(entry["path"])).expanduser(), str(entry["role"]))
+        except DocumentError as error:
+            raise Invalid(str(error)) from None
+        limit = policy.attachment_max_bytes
+        if attached.size > limit and (compress or entry.get("compress")):
+            zipped = compress_file(attached.path, workdir / str(len(prepared.sent)))
+            smaller = describe_file(zipped, attached.role)
+            note(
+                f"{attached.name}: {megabytes(attached.size)} compressed to "
+                f"{smaller.name}, {megabytes(smaller.size)}"
+            )
+            attached = smaller
+        if attached.size <= limit:
+            prepared.sent.append(attached)
+            continue
+        agreement = policy.upload_agreement
+        agreed_max = int((agreement or {}).get("max_bytes") or 0)
+        if transport == "api" and agreement and (not agreed_max or attached.size <= agreed_max):
+            note(
+                f"{attached.name} ({megabytes(attached.size)}) is over the "
+                f"{megabytes(limit)} limit: it goes by the upload link your agreement grants"
+            )
+            prepared.deferred.append(attached)
+            continue
+        hint = (
+            "" if compress or entry.get("compress") else " Try --compress, or"
+        ) + " ask your support desk for an attachment agreement (then send it again), or send"
+        raise Invalid(
+            f"{attached.name} is {megabytes(attached.size)} ({attached.size} bytes), over the "
+            f"server's limit of {megabytes(limit)} ({limit} bytes) per file.{hint} a smaller "
+            "file (a minimal project, the relevant part of the log).",
+            problems=[
+                {
+                    "field": "/attachments",
+                    "code": "file_too_large",
+                    "message": f"{attached.name}: {attached.size} bytes, over {limit}",
+                }
+            ],
+        )
+    if len(prepared.sent) > policy.max_files:
+        raise Invalid(
+            f"{len(prepared.sent)} files attached; the server takes at most {policy.max_files}: "
+            "zip them together"
+        )
+    return prepared
+
+
+def local_problems(document: Mapping[str, Any]) -> None:
+    problems = checks.document_problems(dict(document))
+    if problems:
+        listed = [
+            {"field": problem.pointer, "code": "local", "message": problem.message}
+            for problem in problems
+        ]
+        text = "\n".join(f"  {p['field'] or '(the request)'}: {p['message']}" for p in listed)
+        raise Invalid(f"the request is not complete:\n{text}", problems=listed)
+
+
+def file_parts(files: list[AttachedFile]) -> list[FilePart]:
+    return [FilePart("files", attached.name, attached.path) for attached in files]
+
+
+def fetch_policy(config: Config) -> Policy:
+    if not (config.server and config.token):
+        return Policy()
+    return ApiClient(config).policy()
+
+
+def send_document(
+    draft: Mapping[str, Any],
+    config: Config,
+    *,
+    transport: str = "api",
+    out: Path | None = None,
+    to: str | None = None,
+    compress: bool = False,
+    policy: Policy | None = None,
+    queue_when_unreachable: bool = True,
+    note: Note = _quiet,
+) -> Sent:
+    """Send `draft` (a complete document, possibly with "_files"); returns what became of it.
+    Raises Invalid (exit 2), Refused (3), AuthenticationFailed (4); an unreachable server
+    queues the request (Sent.queued) unless told not to."""
+    if transport not in TRANSPORTS:
+        raise Invalid(f"--transport is one of {', '.join(TRANSPORTS)}, not {transport!r}")
+    if transport == "eml" and out is None:
+        raise Invalid("--transport eml writes a file: give it with --out FILE.eml")
+    policy = policy or fetch_policy(config)
+    with tempfile.TemporaryDirectory(prefix="supportdesk-request-") as workdir:
+        prepared = prepare_files(
+            draft, policy, compress=compress, workdir=Path(workdir), transport=transport, note=note
+        )
+        try:
+            document = with_manifest(draft, prepared.sent)
+        except DocumentError as error:
+            raise Invalid(str(error)) from None
+        local_problems(document)
+        address = to or config.support_address
+        if transport == "eml":
+            assert out is not None
+            message = build_email(document, prepared.sent, to=address)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(message.as_bytes())
+            return Sent(transport="eml", out=str(out), to=address)
+        try:
+            if transport == "smtp":
+                send_email(build_email(document, prepared.sent, to=address), config)
+                return Sent(transport="smtp", to=address)
+            return submit_over_api(
+                ApiClient(config), document, prepared.sent, prepared.deferred, note=note
+            )
+        except Unreachable as unreachable:
+            if not queue_when_unreachable:
+                raise
+            entry = outbox.save(
+                transport=transport,
+                document=document,
+                files=prepared.sent,
+                deferred=prepared.deferred,
+                to=address if transport == "smtp" else None,
+                reason=unreachable.message,
+            )
+            return Sent(
+                transport=transport, queued=True, queue_id=entry.id, reason=unreachable.message
+            )
+
+
+def submit_over_api(
+    client: ApiClient,
+    document: Mapping[str, Any],
+    files: list[AttachedFile],
+    deferred: list[AttachedFile],
+    *,
+    note: Note = _quiet,
+    accepted: Callable[[dict[str, Any]], None] | None = None,
+) -> Sent:
+    answer = client.submit(document, file_parts(files))
+    if accepted is not None:
+        accepted(answer)  # the outbox's marker, before anything else can fail
+    sent = Sent(
+        transport="api",
+        reference=answer.get("reference"),
+        url=answer.get("url"),
+        status=answer.get("status"),
+        answer_by_text=answer.get("answer_by_text"),
+        follow_up=bool(answer.get("follow_up")),
+        attachments=list(answer.get("attachments") or []),
+    )
+    if deferred and sent.reference:
+        upload_deferred(client, sent, deferred, note=note)
+    return sent
+
+
+def upload_deferred(
+    client: ApiClient, sent: Sent, deferred: list[AttachedFile], *, note: Note = _quiet
+) -> None:
+    """The files too large for the request itself, through the upload link the agreement
+    grants on the new ticket. The ticket exists already: a failure here is told, not fatal."""
+    assert sent.reference is not None
+    try:
+        link = client.upload_link(sent.reference)
+    except (Refused, Unreachable) as error:
+        note(
+            f"the ticket {sent.reference} was created, but no upload link was granted for "
+            f"{', '.join(a.name for a in deferred)}: {error.message}"
+        )
+        return
+    api_url = str(link.get("api_url") or "")
+    if api_url.startswith("/"):
+        api_url = urllib.parse.urljoin(client.config.server, api_url)
+    for attached in deferred:
+        try:
+            client.upload(api_url, FilePart("file", attached.name, attached.path))
+        except ToolError as error:
+            note(f"{attached.name} could not be uploaded to {sent.reference}: {error.message}")
+            continue
+        sent.uploaded.append(attached.name)
+        note(f"{attached.name} uploaded to {sent.reference}")
+
+
+@dataclass
+class Delivery:
+    entry_id: str
+    subject: str
+    sent: Sent | None = None
+    error: ToolError | None = None
+
+
+def deliver_outbox(config: Config, *, note: Note = _quiet) -> list[Delivery]:
+    """Send what waits, oldest first; stop at the first unreachable server (the rest would
+    fail the same way). A refused entry is kept, marked, and not retried."""
+    outbox.clean_sent()
+    deliveries: list[Delivery] = []
+    for entry in outbox.waiting():
+        with outbox.claimed(entry) as mine:
+            if not mine:
+                continue
+            delivery = Delivery(entry.id, entry.subject)
+            deliveries.append(delivery)
+            try:
+                if entry.transport == "smtp":
+                    message = build_email(entry.document, entry.files, to=entry.to or "")
+                    send_email(message, config)
+                    outbox.mark_sent(entry, {"transport": "smtp"})
+                    delivery.sent = Sent(transport="smtp", to=entry.to)
+                else:
+
+                    def accepted(answer: dict[str, Any], entry: outbox.Entry = entry) -> None:
+                        outbox.mark_sent(entry, {"reference": answer.get("reference")})
+
+                    delivery.sent = submit_over_api(
+                        ApiClient(config),
+                        entry.document,
+                        entry.files,
+                        entry.deferred,
+                        note=note,
+                        accepted=accepted,
+                    )
+                outbox.forget(entry)
+            except Unreachable as error:
+                delivery.error = error
+                break
+            except (Refused, Invalid) as error:
+                outbox.mark_refused(entry, error.message, error.problems)
+                delivery.error = error
+            except ToolError as error:  # authentication: the same for every entry
+                delivery.error = error
+                break
+    return deliveries
