@@ -35,7 +35,8 @@ def _quiet(_: str) -> None:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    # Decimal, as the server states its limits ("9 MB" is 9,000,000 bytes).
+    return f"{size / 1_000_000:.1f} MB"
 
 
 @dataclass
@@ -95,6 +96,14 @@ def prepare_files(
                     "message": f"{attached.name}: {attached.size} bytes, over {limit}",
                 }
             ],
+        )
+    total = sum(attached.size for attached in prepared.sent)
+    if total > policy.request_max_bytes:
+        raise Invalid(
+            f"the files add up to {megabytes(total)}, over the "
+            f"{megabytes(policy.request_max_bytes)} the server reads in one request: send the "
+            "largest on their own (supportdesk-request reply REF --attach FILE) once the ticket "
+            "exists"
         )
     if len(prepared.sent) > policy.max_files:
         raise Invalid(

@@ -23,8 +23,9 @@ class CollectedItem:
 class Policy:
     """What the server accepts, from GET /api/v1/policy (defaults when offline)."""
 
-    attachment_max_bytes: int = 9 * 1024 * 1024
-    request_max_bytes: int = 50 * 1024 * 1024
+    # The server's own defaults (9 MB per file as in the demo profile, 40 MiB per request).
+    attachment_max_bytes: int = 9 * 1000 * 1000
+    request_max_bytes: int = 40 * 1024 * 1024
     max_files: int = 20
     upload_agreement: dict[str, Any] | None = None
     products: list[dict[str, Any]] = field(default_factory=list)
