@@ -8,11 +8,18 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from supportdesk_request.cli import main
+
+from supportdesk.accounts.models import Contact
+from supportdesk.catalog.models import Product
+from supportdesk.plans.models import Plan, SlaTarget
+from supportdesk.requests.tokens import issue_api_token
+from tests.factories import ProductVersionFactory
 
 
 @dataclass
@@ -85,3 +92,28 @@ def bug_flags(**overrides: str) -> list[str]:
     for flag, value in flags.items():
         argv += [flag, value]
     return [*argv, "--step", "Open INVOICE.wde", "--step", "Add a footer", "--step", "Save"]
+
+
+@pytest.fixture
+def catalog(product: Product, free_plan: Plan) -> Product:
+    """WINDEV 2025 and 2026 (on sale); free support answers within one working day."""
+    SlaTarget.objects.create(
+        plan=free_plan,
+        metric=SlaTarget.Metric.FIRST_RESPONSE,
+        unit=SlaTarget.Unit.WORKING_DAYS,
+        target=Decimal(1),
+        limit=Decimal(2),
+    )
+    ProductVersionFactory(product=product, name="2025", rank=25)
+    ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
+    return product
+
+
+@pytest.fixture
+def connected(tool: ToolHome, live_server, customer: Contact, catalog: Product) -> ToolHome:  # type: ignore[no-untyped-def]
+    """The tool configured for a real server (live_server), with the customer's token."""
+    token = issue_api_token(contact=customer, name="laptop", created_by="test").secret
+    tool.configure(
+        server=live_server.url, token=token, email="dev@customer.example", serial="WD-2026-0001"
+    )
+    return tool

@@ -4,7 +4,6 @@ with every field; refusals, tokens, the offline outbox and the status of a ticke
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,8 @@ from supportdesk_request import __version__
 
 from supportdesk.accounts.models import Contact
 from supportdesk.catalog.models import Product
-from supportdesk.plans.models import Plan, SlaTarget
-from supportdesk.requests.tokens import issue_api_token
 from supportdesk.tickets.choices import Category, Channel, Priority
 from supportdesk.tickets.models import Ticket
-from tests.factories import ProductVersionFactory
 from tests.request_tool.conftest import ToolHome, bug_flags, free_port
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
@@ -24,29 +20,6 @@ pytestmark = pytest.mark.usefixtures("transactional_db")
 PRODUCT_INFO = '{"database": "HFSQL 28", "addons": [{"name": "PDF export", "version": "3.1"}]}'
 LOG = b"12:00:01 ERROR 70012 footer block not found\n" * 40
 SCREENSHOT = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
-
-
-@pytest.fixture
-def catalog(product: Product, free_plan: Plan) -> Product:
-    SlaTarget.objects.create(
-        plan=free_plan,
-        metric=SlaTarget.Metric.FIRST_RESPONSE,
-        unit=SlaTarget.Unit.WORKING_DAYS,
-        target=Decimal(1),
-        limit=Decimal(2),
-    )
-    ProductVersionFactory(product=product, name="2025", rank=25)
-    ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
-    return product
-
-
-@pytest.fixture
-def connected(tool: ToolHome, live_server, customer: Contact, catalog: Product) -> ToolHome:  # type: ignore[no-untyped-def]
-    token = issue_api_token(contact=customer, name="laptop", created_by="test").secret
-    tool.configure(
-        server=live_server.url, token=token, email="dev@customer.example", serial="WD-2026-0001"
-    )
-    return tool
 
 
 def test_a_request_sent_over_the_api_becomes_a_ticket_with_every_field(

@@ -104,7 +104,7 @@ def send_request(
     entries = list(draft.get(FILES_KEY) or []) + _file_entries(files)
     if entries:
         draft[FILES_KEY] = entries
-    draft = build_draft(draft, config=config) | ({FILES_KEY: entries} if entries else {})
+    draft = build_draft(draft, config=config)
     return send_document(
         draft,
         config,

@@ -40,6 +40,7 @@ from supportdesk_request.document import (
     read_request_file,
     set_path,
 )
+from supportdesk_request.masking import mask_secrets
 from supportdesk_request.sending import TRANSPORTS, deliver_outbox, fetch_policy, send_document
 from supportdesk_request.server import (
     EXIT_CANCELLED,
@@ -347,7 +348,7 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
         if document is None:
             raise Cancelled("cancelled: nothing was sent")
     else:
-        document = merge_collected(draft, collected)
+        document = mask_text_fields(merge_collected(draft, collected), output)
         missing = missing_fields(document)
         if missing:
             raise Invalid(
@@ -384,6 +385,22 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
         note=output.note,
     )
     return _report_sent(sent, output, similar)
+
+
+MASKED_FIELDS = ("description", "expected", "actual", "error_text", "workarounds", "code_extract")
+
+
+def mask_text_fields(document: dict[str, Any], output: Output) -> dict[str, Any]:
+    """Obvious secrets (passwords, tokens) out of the texts, as the wizard does while asking;
+    the customer is told how many, never which."""
+    total = 0
+    for name in MASKED_FIELDS:
+        if isinstance(document.get(name), str):
+            document[name], count = mask_secrets(document[name])
+            total += count
+    if total:
+        output.note(f"{total} secret(s) masked in the request's texts (passwords, tokens)")
+    return document
 
 
 def _flag_name(path: str) -> str:

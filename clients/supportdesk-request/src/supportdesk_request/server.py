@@ -171,7 +171,9 @@ class ApiClient:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
             raise Unreachable(f"cannot reach {self.config.server}: {reason}") from None
-        message = str(answer.get("message") or answer.get("detail") or f"HTTP {status}")
+        message = str(
+            answer.get("message") or answer.get("detail") or f"HTTP {status} from {target}"
+        )
         if status >= 500:
             raise Unreachable(f"{self.config.server} failed ({status}): {message}", status=status)
         if status == 401:
@@ -183,7 +185,13 @@ class ApiClient:
         if status in ok:
             return answer
         problems = list(answer.get("problems") or [])
-        message = str(answer.get("message") or answer.get("detail") or f"HTTP {status}")
+        message = str(answer.get("message") or answer.get("detail") or "")
+        if not message:
+            message = (
+                "not found (a wrong reference, or a server too old for this command)"
+                if status == 404
+                else f"the server answered HTTP {status}"
+            )
         if problems:
             message = f"{message}\n{_problems_text(problems)}"
         raise Refused(message, problems=problems, status=status)
@@ -293,8 +301,9 @@ class ApiClient:
 
 
 def _json_of(raw: bytes) -> dict[str, Any]:
+    # A proxy's or an older server's HTML error page says nothing useful to print.
     try:
         value = json.loads(raw.decode("utf-8")) if raw else {}
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return {"message": raw[:200].decode("utf-8", errors="replace")}
+        return {}
     return value if isinstance(value, dict) else {"value": value}

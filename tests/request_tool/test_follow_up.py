@@ -1,0 +1,147 @@
+"""Following a ticket from the tool against a real server: replies, "not satisfied", the
+policy's limits, deflection and the Python API. The endpoints added by issue 4's API work
+(replies, not-satisfied, policy) are tested once the server serves them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.urls import Resolver404, resolve
+from supportdesk_request.api import build_request, send_request
+from supportdesk_request.config import load_config
+
+from supportdesk.accounts.models import Technician
+from supportdesk.plans.models import Plan
+from supportdesk.tickets.choices import Status
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services.conversation import reply_to_ticket
+from tests.request_tool.conftest import ToolHome, bug_flags
+
+pytestmark = pytest.mark.usefixtures("transactional_db")
+
+
+def served(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+needs_replies = pytest.mark.skipif(
+    not served("/api/v1/tickets/SD-1/replies"), reason="the server has no replies endpoint yet"
+)
+needs_not_satisfied = pytest.mark.skipif(
+    not served("/api/v1/tickets/SD-1/not-satisfied"), reason="no not-satisfied endpoint yet"
+)
+needs_policy = pytest.mark.skipif(not served("/api/v1/policy"), reason="no policy endpoint yet")
+
+
+def test_the_python_api_builds_and_sends_a_request(connected: ToolHome, tmp_path: Path) -> None:
+    (tmp_path / "editor.log").write_bytes(b"12:00 ERROR 70012\n")
+    document = build_request(
+        subject="Footer lost on save",
+        type="bug",
+        product={"code": "windev", "version": "2026", "build": "28.0.412.3"},
+        steps=["Open INVOICE.wde", "Save"],
+        actual="The footer is gone",
+        files=[(tmp_path / "editor.log", "log")],
+        product_info={"database": "HFSQL 28"},
+        omit=["environment.memory_mb"],
+    )
+
+    sent = send_request(document)
+
+    ticket = Ticket.objects.get()
+    assert (sent.reference, sent.queued) == (ticket.reference, False)
+    assert ticket.details["product"]["build"] == "28.0.412.3"
+    assert ticket.details["environment"]["database"] == "HFSQL 28"
+    assert "memory_mb" not in ticket.details["environment"]
+    assert ticket.details["customer"]["email"] == "dev@customer.example"
+    assert ticket.messages.get().attachments.get().filename == "editor.log"
+
+
+def test_the_python_api_writes_the_eml(connected: ToolHome, tmp_path: Path) -> None:
+    document = build_request(
+        subject="Footer lost on save",
+        type="question",
+        description="How do I keep it?",
+        product={"code": "windev", "version": "2026"},
+        collect=False,
+    )
+
+    sent = send_request(
+        document, transport="eml", out=tmp_path / "r.eml", to="support@vendor.example"
+    )
+
+    assert sent.out == str(tmp_path / "r.eml")
+    assert b"X-Supportdesk-Request: 1" in (tmp_path / "r.eml").read_bytes()
+    assert not Ticket.objects.exists()
+    assert load_config().server  # the user's configuration was used
+
+
+def test_show_similar_on_a_server_without_deflection_still_sends(connected: ToolHome) -> None:
+    run = connected.run(
+        "send", "--no-input", "--no-collect", "--json", "--show-similar", *bug_flags()
+    )
+
+    assert run.code == 0, run.stderr
+    assert isinstance(run.json()["similar"], list)
+    assert Ticket.objects.count() == 1
+
+
+@needs_replies
+def test_reply_adds_a_message_to_the_ticket(connected: ToolHome, ticket: Ticket) -> None:
+    before = ticket.messages.count()
+
+    run = connected.run("reply", ticket.reference, "--text", "It also happens in build .5")
+
+    assert run.code == 0, run.stderr
+    assert ticket.messages.count() == before + 1
+    assert ticket.messages.order_by("id").last().body_text.startswith("It also happens")
+
+
+@needs_not_satisfied
+def test_not_satisfied_bundles_the_question_the_answer_and_the_comment(
+    connected: ToolHome, ticket: Ticket, technician: Technician, colleague: Technician
+) -> None:
+    reply_to_ticket(actor=technician, ticket=ticket, body_text="Re-add the footer after saving.")
+
+    run = connected.run(
+        "not-satisfied", ticket.reference, "--comment", "That is a workaround, not a fix",
+        "--no-input",
+    )  # fmt: skip
+
+    assert run.code == 0, run.stderr
+    assert "Re-add the footer after saving." in run.stdout  # the answer, shown before sending
+    assert "That is a workaround, not a fix" in run.stdout
+    ticket.refresh_from_db()
+    assert ticket.status == Status.REREVIEW
+
+
+@needs_not_satisfied
+def test_not_satisfied_before_any_answer_is_refused(connected: ToolHome, ticket: Ticket) -> None:
+    run = connected.run("not-satisfied", ticket.reference, "--comment", "No answer", "--no-input")
+
+    assert run.code == 3
+    assert run.stderr
+
+
+@needs_policy
+def test_the_servers_attachment_limit_is_applied_before_sending(
+    connected: ToolHome, free_plan: Plan, tmp_path: Path
+) -> None:
+    free_plan.attachment_limit_bytes = 1000
+    free_plan.save()
+    (tmp_path / "big.log").write_bytes(b"x" * 2000)
+
+    run = connected.run(
+        "send", "--no-input", "--no-collect", "--json", *bug_flags(),
+        "--attach", str(tmp_path / "big.log"),
+    )  # fmt: skip
+
+    assert run.code == 2
+    assert "big.log" in json.loads(run.stdout)["message"]
+    assert not Ticket.objects.exists()
