@@ -145,3 +145,33 @@ def test_the_servers_attachment_limit_is_applied_before_sending(
     assert run.code == 2
     assert "big.log" in json.loads(run.stdout)["message"]
     assert not Ticket.objects.exists()
+
+
+@needs_policy
+@pytest.mark.skipif(
+    not served("/api/v1/tickets/SD-1/upload-links"), reason="no upload-links endpoint yet"
+)
+def test_a_file_over_the_limit_goes_by_the_upload_link_an_agreement_grants(
+    connected: ToolHome, free_plan: Plan, customer: Contact, technician: Technician, tmp_path: Path
+) -> None:
+    from supportdesk.tickets.services.agreements import grant_attachment_agreement
+
+    free_plan.attachment_limit_bytes = 1000
+    free_plan.save()
+    grant_attachment_agreement(
+        actor=technician, max_bytes=1_000_000, days=7, contact=customer, send_link=False
+    )
+    (tmp_path / "small.log").write_bytes(b"x" * 100)
+    (tmp_path / "project.zip").write_bytes(b"PK" + b"y" * 5000)
+
+    run = connected.run(
+        "send", "--no-input", "--no-collect", "--json", *bug_flags(),
+        "--attach", str(tmp_path / "small.log"), "--attach", str(tmp_path / "project.zip"),
+    )  # fmt: skip
+
+    assert run.code == 0, run.stderr
+    assert run.json()["uploaded"] == ["project.zip"]
+    ticket = Ticket.objects.get()
+    assert [a["name"] for a in ticket.details["attachments"]] == ["small.log"]
+    names = {a.filename for message in ticket.messages.all() for a in message.attachments.all()}
+    assert names == {"small.log", "project.zip"}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,6 +35,7 @@ from supportdesk_request.document import (
     URGENCIES,
     DocumentError,
     build_draft,
+    get_path,
     merge_collected,
     missing_fields,
     parse_attach,
@@ -41,6 +44,7 @@ from supportdesk_request.document import (
     set_path,
 )
 from supportdesk_request.masking import mask_secrets
+from supportdesk_request.rendering import render_request_text
 from supportdesk_request.sending import TRANSPORTS, deliver_outbox, fetch_policy, send_document
 from supportdesk_request.server import (
     EXIT_CANCELLED,
@@ -270,6 +274,15 @@ def main(
         output.note("cancelled")
         output.result({"ok": False, "exit_code": EXIT_CANCELLED, "error": "cancelled"})
         return EXIT_CANCELLED
+    except Exception as error:  # a bug: one line for people, the traceback on request
+        if os.environ.get("SUPPORTDESK_REQUEST_DEBUG"):
+            traceback.print_exc(file=stderr)
+        message = f"unexpected error: {type(error).__name__}: {error}"
+        output.note(message + " (SUPPORTDESK_REQUEST_DEBUG=1 shows where)")
+        output.result(
+            {"ok": False, "exit_code": EXIT_UNEXPECTED, "error": "unexpected", "message": message}
+        )
+        return EXIT_UNEXPECTED
 
 
 def _input_allowed(args: argparse.Namespace, stdin: TextIO) -> bool:
@@ -332,7 +345,8 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
         _deliver_waiting(config, output)
 
     similar: list[Similar] = []
-    if _input_allowed(args, stdin):
+    interactive = _input_allowed(args, stdin)
+    if interactive and missing_fields(merge_collected(draft, collected)):
         from supportdesk_request.wizard import run_wizard
 
         policy = fetch_policy(config)
@@ -363,9 +377,11 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
                     for name in missing
                 ],
             )
-        if args.show_similar and config.server and config.token:
+        if (interactive or args.show_similar) and config.server and config.token:
             similar = ApiClient(config).similar(document)
             _show_similar(similar, output)
+        if interactive and not args.dry_run:
+            confirm_sending(document, collected, args, output, stdin)
 
     if args.dry_run:
         shown = public_document(document)
@@ -401,6 +417,33 @@ def mask_text_fields(document: dict[str, Any], output: Output) -> dict[str, Any]
     if total:
         output.note(f"{total} secret(s) masked in the request's texts (passwords, tokens)")
     return document
+
+
+def confirm_sending(
+    document: dict[str, Any],
+    collected: list[CollectedItem],
+    args: argparse.Namespace,
+    output: Output,
+    stdin: TextIO,
+) -> None:
+    """A complete request given on the command line is still shown before it leaves, with
+    what was collected, so the customer knows what is sent (the wizard does this for the
+    requests it completes)."""
+    shown = public_document(document)
+    print(f"Subject: {shown.get('subject')}", file=output.stdout)
+    print(render_request_text(shown), file=output.stdout)
+    kept = [item for item in collected if get_path(shown, item.key) == item.value]
+    if kept:
+        print("\nCollected automatically (remove one with --omit KEY):", file=output.stdout)
+        for item in kept:
+            print(f"  {item.key}: {item.value}", file=output.stdout)
+    files = document.get(FILES_KEY) or []
+    for entry in files:
+        print(f"  file: {entry.get('path')} ({entry.get('role')})", file=output.stdout)
+    print(f"\nSend it ({args.transport})? [Y/n] ", end="", file=output.stdout, flush=True)
+    answer = stdin.readline()
+    if not answer or answer.strip().lower() in ("n", "no", "non"):
+        raise Cancelled("cancelled: nothing was sent")
 
 
 def _flag_name(path: str) -> str:
