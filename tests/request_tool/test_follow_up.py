@@ -12,10 +12,11 @@ from django.urls import Resolver404, resolve
 from supportdesk_request.api import build_request, send_request
 from supportdesk_request.config import load_config
 
-from supportdesk.accounts.models import Technician
+from supportdesk.accounts.models import Contact, Technician
 from supportdesk.plans.models import Plan
 from supportdesk.tickets.choices import Status
 from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services.agreements import grant_attachment_agreement
 from supportdesk.tickets.services.conversation import reply_to_ticket
 from tests.request_tool.conftest import ToolHome, bug_flags
 
@@ -154,8 +155,6 @@ def test_the_servers_attachment_limit_is_applied_before_sending(
 def test_a_file_over_the_limit_goes_by_the_upload_link_an_agreement_grants(
     connected: ToolHome, free_plan: Plan, customer: Contact, technician: Technician, tmp_path: Path
 ) -> None:
-    from supportdesk.tickets.services.agreements import grant_attachment_agreement
-
     free_plan.attachment_limit_bytes = 1000
     free_plan.save()
     grant_attachment_agreement(
