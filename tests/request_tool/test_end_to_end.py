@@ -208,3 +208,24 @@ def test_status_of_a_ticket_that_is_not_yours_is_refused(connected: ToolHome) ->
 
     assert run.code == 3
     assert run.stderr
+
+
+def test_a_queued_request_the_server_refuses_is_kept_marked_and_not_retried(
+    connected: ToolHome, live_server
+) -> None:  # type: ignore[no-untyped-def]
+    connected.configure(server=f"http://127.0.0.1:{free_port()}")
+    connected.run(
+        "send", "--no-input", "--no-collect", *bug_flags(**{"--product-version": "1999"})
+    )  # fmt: skip
+    connected.configure(server=live_server.url)
+
+    refused = connected.run("queue", "send")
+    again = connected.run("queue", "send")
+    listed = connected.run("queue", "list")
+
+    assert refused.code == 3
+    assert "/product/version" in refused.stderr
+    assert again.code == 0 and "Nothing waits" in again.stdout
+    assert "refused" in listed.stdout
+    assert len(connected.outbox()) == 1  # nothing received is lost: the customer decides
+    assert not Ticket.objects.exists()

@@ -498,7 +498,12 @@ def _report_sent(sent: Sent, output: Output, similar: list[Similar] | None = Non
 def _deliver_waiting(config: Config, output: Output) -> None:
     if not outbox.waiting():
         return
-    for delivery in deliver_outbox(config, note=output.note):
+    try:
+        deliveries = deliver_outbox(config, note=output.note)
+    except ToolError as error:
+        output.note(f"the requests waiting in the outbox stay there: {error.message}")
+        return
+    for delivery in deliveries:
         if delivery.sent is not None:
             where = delivery.sent.reference or delivery.sent.to
             output.note(f"sent the waiting request {delivery.entry_id!s} ({where})")

@@ -62,8 +62,11 @@ def save(
     """Keep the request and copies of its files (the originals may change or go away)."""
     entry_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     root = outbox_dir()
+    # Requests hold logs and dumps: readable by their owner only, like the config.
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = root / f".{entry_id}.partial"
-    (staging / "files").mkdir(parents=True, mode=0o700)
+    staging.mkdir(mode=0o700)
+    (staging / "files").mkdir(mode=0o700)
     stored: list[dict[str, Any]] = []
     for kind, group in (("files", files), ("deferred", deferred or [])):
         for attached in group:

@@ -23,7 +23,15 @@ from supportdesk_request.document import (
     with_manifest,
 )
 from supportdesk_request.mail import build_email, send_email
-from supportdesk_request.server import ApiClient, FilePart, Invalid, Refused, ToolError, Unreachable
+from supportdesk_request.server import (
+    ApiClient,
+    AuthenticationFailed,
+    FilePart,
+    Invalid,
+    Refused,
+    ToolError,
+    Unreachable,
+)
 from supportdesk_request.values import Policy, Sent
 
 TRANSPORTS = ("api", "eml", "smtp")
@@ -259,7 +267,17 @@ def deliver_outbox(config: Config, *, note: Note = _quiet) -> list[Delivery]:
     fail the same way). A refused entry is kept, marked, and not retried."""
     outbox.clean_sent()
     deliveries: list[Delivery] = []
-    for entry in outbox.waiting():
+    pending = outbox.waiting()
+    client: ApiClient | None = None
+    if any(entry.transport == "api" for entry in pending):
+        # A missing server or token is the configuration's fault, not the requests': it is
+        # raised here, before any entry could be marked refused for it.
+        client = ApiClient(config)
+        if not config.token:
+            raise AuthenticationFailed(
+                "no API token configured: supportdesk-request config set token sdk_..."
+            )
+    for entry in pending:
         with outbox.claimed(entry) as mine:
             if not mine:
                 continue
@@ -276,8 +294,9 @@ def deliver_outbox(config: Config, *, note: Note = _quiet) -> list[Delivery]:
                     def accepted(answer: dict[str, Any], entry: outbox.Entry = entry) -> None:
                         outbox.mark_sent(entry, {"reference": answer.get("reference")})
 
+                    assert client is not None
                     delivery.sent = submit_over_api(
-                        ApiClient(config),
+                        client,
                         entry.document,
                         entry.files,
                         entry.deferred,
