@@ -67,8 +67,13 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ToolHome]:
         "SUPPORTDESK_REQUEST_SERVER",
         "SUPPORTDESK_REQUEST_TOKEN",
         "SUPPORTDESK_REQUEST_PRODUCT_INFO",
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANGUAGE",
     ):
         monkeypatch.delenv(variable, raising=False)
+    # The tool speaks the system's language when nothing else says which: English here.
+    monkeypatch.setenv("LANG", "C.UTF-8")
     yield home
 
 

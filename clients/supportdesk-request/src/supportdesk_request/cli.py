@@ -4,6 +4,7 @@ the configuration. Machine-readable with --json (one JSON object on stdout, noth
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -58,6 +59,7 @@ from supportdesk_request.server import (
     Invalid,
     ToolError,
 )
+from supportdesk_request.texts import NO, YES, pick_language, text
 from supportdesk_request.values import CollectedItem, Sent, Similar
 
 EXIT_CODES = f"""\
@@ -104,6 +106,10 @@ class Output:
         self.json_mode = json_mode
         self.stdout = stdout
         self.stderr = stderr
+        self.language = pick_language()
+
+    def text(self, key: str, **values: Any) -> str:
+        return text(key, self.language, **values)
 
     def say(self, text: str) -> None:
         print(text, file=self.stderr if self.json_mode else self.stdout)
@@ -242,6 +248,9 @@ def main(
         parser.print_help(stdout)
         return EXIT_INVALID
     output = Output(bool(getattr(args, "json", False)), stdout, stderr)
+    # A broken configuration is reported by the command that needs it, not here.
+    with contextlib.suppress(ConfigError):
+        output.language = pick_language(load_config().language)
     handlers: dict[str, Callable[[argparse.Namespace, Output, TextIO], int]] = {
         "send": cmd_send,
         "status": cmd_status,
@@ -338,6 +347,7 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
     flags = flag_layer(args)
     files = _files_of_draft(file_layer) + _files_of_draft(flags)
     draft = build_draft(file_layer, flags, config=config)
+    output.language = pick_language(draft.get("language"))
     if files:
         draft[FILES_KEY] = files  # the file's attachments and the flags' together
     collected = collected_items(args)
@@ -360,14 +370,13 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
             stdout=output.stdout,
         )
         if document is None:
-            raise Cancelled("cancelled: nothing was sent")
+            raise Cancelled(output.text("cancelled"))
     else:
         document = mask_text_fields(merge_collected(draft, collected), output)
         missing = missing_fields(document)
         if missing:
             raise Invalid(
-                "the request is incomplete; missing: "
-                + ", ".join(_flag_name(name) for name in missing),
+                output.text("incomplete", fields=", ".join(_flag_name(name) for name in missing)),
                 problems=[
                     {
                         "field": "/" + name.replace(".", "/"),
@@ -399,6 +408,7 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
         to=args.to,
         compress=args.compress,
         note=output.note,
+        language=output.language,
     )
     return _report_sent(sent, output, similar)
 
@@ -415,7 +425,7 @@ def mask_text_fields(document: dict[str, Any], output: Output) -> dict[str, Any]
             document[name], count = mask_secrets(document[name])
             total += count
     if total:
-        output.note(f"{total} secret(s) masked in the request's texts (passwords, tokens)")
+        output.note(output.text("masked", count=total))
     return document
 
 
@@ -434,16 +444,17 @@ def confirm_sending(
     print(render_request_text(shown), file=output.stdout)
     kept = [item for item in collected if get_path(shown, item.key) == item.value]
     if kept:
-        print("\nCollected automatically (remove one with --omit KEY):", file=output.stdout)
+        print("\n" + output.text("collected"), file=output.stdout)
         for item in kept:
             print(f"  {item.key}: {item.value}", file=output.stdout)
     files = document.get(FILES_KEY) or []
     for entry in files:
         print(f"  file: {entry.get('path')} ({entry.get('role')})", file=output.stdout)
-    print(f"\nSend it ({args.transport})? [Y/n] ", end="", file=output.stdout, flush=True)
+    prompt = output.text("confirm_send", transport=args.transport)
+    print("\n" + prompt, end="", file=output.stdout, flush=True)
     answer = stdin.readline()
-    if not answer or answer.strip().lower() in ("n", "no", "non"):
-        raise Cancelled("cancelled: nothing was sent")
+    if not answer or answer.strip().lower() in NO:
+        raise Cancelled(output.text("cancelled"))
 
 
 def _flag_name(path: str) -> str:
@@ -456,7 +467,7 @@ def _flag_name(path: str) -> str:
 def _show_similar(similar: list[Similar], output: Output) -> None:
     if not similar or output.json_mode:
         return
-    print("Solved requests like yours (they may answer it already):", file=output.stderr)
+    print(output.text("similar"), file=output.stderr)
     for item in similar:
         reference = f"[{item.reference}] " if item.reference else ""
         print(f"  {reference}{item.title}\n    {item.url}", file=output.stderr)
@@ -469,27 +480,27 @@ def _report_sent(sent: Sent, output: Output, similar: list[Similar] | None = Non
     if similar is not None:
         payload["similar"] = [vars(item) for item in similar]
     if sent.queued:
-        output.note(
-            f"the request could not be sent ({sent.reason}); it is saved in the outbox as "
-            f"{sent.queue_id} and will be sent by `supportdesk-request queue send` "
-            "(or your next `send`)"
-        )
+        output.note(output.text("queued", reason=sent.reason, id=sent.queue_id))
         payload["ok"] = False
         payload["exit_code"] = EXIT_QUEUED
         output.result(payload)
         return EXIT_QUEUED
     if sent.transport == "eml":
-        output.say(f"Written: {sent.out} (to {sent.to}); send it with your mail client.")
+        output.say(output.text("written", path=sent.out, to=sent.to))
     elif sent.transport == "smtp":
-        output.say(f"Mailed to {sent.to}; the ticket reference comes back by email.")
+        output.say(output.text("mailed", to=sent.to))
     else:
-        what = "Added to" if sent.follow_up else "Ticket"
-        output.say(f"{what} {sent.reference}: {sent.url}")
+        key = "follow_up" if sent.follow_up else "ticket"
+        output.say(output.text(key, reference=sent.reference, url=sent.url))
         if sent.answer_by_text:
-            output.say(f"Answer expected: {sent.answer_by_text}")
+            output.say(output.text("answer_by", when=sent.answer_by_text))
         for item in sent.attachments:
             if not item.get("kept", True):
-                output.say(f"  {item.get('name')} was not kept: {item.get('removed_reason')}")
+                output.say(
+                    output.text(
+                        "not_kept", name=item.get("name"), reason=item.get("removed_reason")
+                    )
+                )
     payload["exit_code"] = EXIT_OK
     output.result(payload)
     return EXIT_OK
@@ -566,7 +577,7 @@ def cmd_reply(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
             raise Invalid(f"--attach: {path} is not a file")
         parts.append(FilePart("files", path.name, path))
     answer = ApiClient(load_config()).reply(args.reference, text, parts)
-    output.say(f"Reply added to {answer.get('reference', args.reference)}.")
+    output.say(output.text("reply_added", reference=answer.get("reference", args.reference)))
     output.result({"ok": True, **answer})
     return EXIT_OK
 
@@ -578,7 +589,7 @@ def _question_and_answer(ticket: dict[str, Any]) -> tuple[str, str]:
         str(ticket.get("subject", "")),
     )
     answers = [str(m.get("text", "")) for m in messages if m.get("author") not in (None, "you")]
-    return question, answers[-1] if answers else "(no answer shown)"
+    return question, answers[-1].rstrip() if answers else ""
 
 
 def cmd_not_satisfied(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
@@ -588,18 +599,21 @@ def cmd_not_satisfied(args: argparse.Namespace, output: Output, stdin: TextIO) -
     ticket = client.ticket(args.reference)
     question, answer = _question_and_answer(ticket)
     if not output.json_mode:
-        output.say(f"A second look at {ticket.get('reference', args.reference)} will get:")
-        output.say("\n== Your question\n" + question.rstrip())
-        output.say("\n== The answer\n" + answer.rstrip())
-        output.say("\n== Your comment\n" + args.comment.rstrip())
+        output.say(output.text("second_look", reference=ticket.get("reference", args.reference)))
+        output.say(f"\n== {output.text('your_question')}\n" + question.rstrip())
+        output.say(f"\n== {output.text('the_answer')}\n" + (answer or output.text("no_answer")))
+        output.say(f"\n== {output.text('your_comment')}\n" + args.comment.rstrip())
     if _input_allowed(args, stdin):
-        print("\nSend? [y/N] ", end="", file=output.stdout, flush=True)
-        if stdin.readline().strip().lower() not in ("y", "yes", "o", "oui", "s", "si", "sí"):
-            raise Cancelled("cancelled: nothing was sent")
+        print("\n" + output.text("confirm_rereview"), end="", file=output.stdout, flush=True)
+        if stdin.readline().strip().lower() not in YES:
+            raise Cancelled(output.text("cancelled"))
     result = client.not_satisfied(args.reference, args.comment)
     output.say(
-        f"Sent: {result.get('reference', args.reference)} goes to a second technician "
-        f"(status {result.get('status')})."
+        output.text(
+            "rereview_sent",
+            reference=result.get("reference", args.reference),
+            status=result.get("status"),
+        )
     )
     output.result({"ok": True, **result})
     return EXIT_OK

@@ -32,6 +32,7 @@ from supportdesk_request.server import (
     ToolError,
     Unreachable,
 )
+from supportdesk_request.texts import text
 from supportdesk_request.values import Policy, Sent
 
 TRANSPORTS = ("api", "eml", "smtp")
@@ -62,6 +63,7 @@ def prepare_files(
     workdir: Path,
     transport: str,
     note: Note = _quiet,
+    language: str = "en",
 ) -> PreparedFiles:
     prepared = PreparedFiles()
     for entry in files_of(draft):
@@ -90,13 +92,18 @@ def prepare_files(
             )
             prepared.deferred.append(attached)
             continue
-        hint = (
-            "" if compress or entry.get("compress") else " Try --compress, or"
-        ) + " ask your support desk for an attachment agreement (then send it again), or send"
+        compressed = compress or entry.get("compress")
         raise Invalid(
-            f"{attached.name} is {megabytes(attached.size)} ({attached.size} bytes), over the "
-            f"server's limit of {megabytes(limit)} ({limit} bytes) per file.{hint} a smaller "
-            "file (a minimal project, the relevant part of the log).",
+            text(
+                "too_large",
+                language,
+                name=attached.name,
+                size_mb=megabytes(attached.size),
+                size=attached.size,
+                limit_mb=megabytes(limit),
+                limit=limit,
+                compress="" if compressed else text("try_compress", language),
+            ),
             problems=[
                 {
                     "field": "/attachments",
@@ -153,6 +160,7 @@ def send_document(
     policy: Policy | None = None,
     queue_when_unreachable: bool = True,
     note: Note = _quiet,
+    language: str = "en",
 ) -> Sent:
     """Send `draft` (a complete document, possibly with "_files"); returns what became of it.
     Raises Invalid (exit 2), Refused (3), AuthenticationFailed (4); an unreachable server
@@ -164,7 +172,13 @@ def send_document(
     policy = policy or fetch_policy(config)
     with tempfile.TemporaryDirectory(prefix="supportdesk-request-") as workdir:
         prepared = prepare_files(
-            draft, policy, compress=compress, workdir=Path(workdir), transport=transport, note=note
+            draft,
+            policy,
+            compress=compress,
+            workdir=Path(workdir),
+            transport=transport,
+            note=note,
+            language=language,
         )
         try:
             document = with_manifest(draft, prepared.sent)
@@ -183,7 +197,11 @@ def send_document(
                 send_email(build_email(document, prepared.sent, to=address), config)
                 return Sent(transport="smtp", to=address)
             return submit_over_api(
-                ApiClient(config), document, prepared.sent, prepared.deferred, note=note
+                ApiClient(config, language=document.get("language")),
+                document,
+                prepared.sent,
+                prepared.deferred,
+                note=note,
             )
         except Unreachable as unreachable:
             if not queue_when_unreachable:
@@ -296,7 +314,7 @@ def deliver_outbox(config: Config, *, note: Note = _quiet) -> list[Delivery]:
 
                     assert client is not None
                     delivery.sent = submit_over_api(
-                        client,
+                        ApiClient(config, language=entry.document.get("language")),
                         entry.document,
                         entry.files,
                         entry.deferred,

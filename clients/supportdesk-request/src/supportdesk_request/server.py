@@ -115,13 +115,15 @@ def _problems_text(problems: list[dict[str, Any]]) -> str:
 
 
 class ApiClient:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, language: str | None = None) -> None:
         if not config.server:
             raise Invalid(
                 "no server configured: supportdesk-request config set server https://support.example"
                 " (or set SUPPORTDESK_REQUEST_SERVER)"
             )
         self.config = config
+        # The server's refusals come in this language: the request's own, else the config's.
+        self.language = language or config.language
 
     def url(self, path: str) -> str:
         return f"{self.config.api_base}/{path.lstrip('/')}"
@@ -143,8 +145,8 @@ class ApiClient:
             "Accept": "application/json",
             "User-Agent": f"{CLIENT_NAME}/{__version__}",
         }
-        if self.config.language:
-            headers["Accept-Language"] = self.config.language
+        if self.language:
+            headers["Accept-Language"] = self.language
         if authenticated:
             if not self.config.token:
                 raise AuthenticationFailed(
