@@ -247,3 +247,20 @@ def test_what_the_customer_gave_wins_over_a_collected_item() -> None:
         "environment": {"os": "Windows 11", "memory_mb": 1024},
         "product": {"code": "windev"},
     }
+
+
+def test_the_request_can_be_piped_in_as_json(tool: ToolHome) -> None:
+    piped = {
+        "type": "question",
+        "subject": "How to print a footer",
+        "description": "Which function?",
+        "product": {"code": "windev", "version": "2026"},
+        "customer": {"email": "dev@customer.example"},
+    }
+
+    run = tool.run(
+        "send", "--no-collect", "--dry-run", "--json", "--from-file", "-", stdin=json.dumps(piped)
+    )
+
+    assert run.code == 0, run.stderr
+    assert run.json()["document"]["subject"] == "How to print a footer"

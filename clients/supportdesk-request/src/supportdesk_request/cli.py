@@ -146,7 +146,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    send.add_argument("--from-file", type=Path, metavar="FILE", help="the fields, TOML or JSON")
+    send.add_argument(
+        "--from-file",
+        type=Path,
+        metavar="FILE",
+        help="the fields, TOML or JSON ('-': standard input)",
+    )
     fields = send.add_argument_group("the request's fields (override --from-file)")
     fields.add_argument("--subject", help="one line")
     fields.add_argument("--type", choices=TYPES)
@@ -343,7 +348,13 @@ def _files_of_draft(draft: dict[str, Any]) -> list[dict[str, Any]]:
 
 def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
     config = load_config()
-    file_layer = read_request_file(args.from_file) if args.from_file else {}
+    file_layer: dict[str, Any] = {}
+    if args.from_file is not None and str(args.from_file) == "-":
+        # An IDE may pipe the request in: then there is no terminal to ask anything on.
+        file_layer = read_request_file(Path("-"), stdin.read().encode("utf-8"))
+        args.no_input = True
+    elif args.from_file is not None:
+        file_layer = read_request_file(args.from_file)
     flags = flag_layer(args)
     files = _files_of_draft(file_layer) + _files_of_draft(flags)
     draft = build_draft(file_layer, flags, config=config)
@@ -476,7 +487,7 @@ def _show_similar(similar: list[Similar], output: Output) -> None:
 
 
 def _report_sent(sent: Sent, output: Output, similar: list[Similar] | None = None) -> int:
-    payload = {"ok": True, **sent.as_json()}
+    payload = {"ok": True, **sent.as_json(), "problems": []}
     if similar is not None:
         payload["similar"] = [vars(item) for item in similar]
     if sent.queued:

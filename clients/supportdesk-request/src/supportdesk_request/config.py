@@ -73,7 +73,9 @@ class Config:
 
     @property
     def api_base(self) -> str:
-        return self.server.rstrip("/") + "/api/v1"
+        base = self.server.rstrip("/")
+        # "https://support.example/api/v1" is a natural thing to paste: accept it too.
+        return base if base.endswith("/api/v1") else base + "/api/v1"
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -99,12 +99,16 @@ def guess_role(path: str) -> str:
     return "project"
 
 
-def read_request_file(path: Path) -> dict[str, Any]:
-    """A draft from a TOML or JSON file. Relative attachment paths are relative to the file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DocumentError(f"--from-file: cannot read {path}: {error.strerror}") from None
+def read_request_file(path: Path, content: bytes | None = None) -> dict[str, Any]:
+    """A draft from a TOML or JSON file (or its `content`, read from standard input when the
+    path is "-"). Relative attachment paths are relative to the file."""
+    if content is not None:
+        raw = content
+    else:
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise DocumentError(f"--from-file: cannot read {path}: {error.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
