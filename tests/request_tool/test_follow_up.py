@@ -148,20 +148,45 @@ def test_the_servers_attachment_limit_is_applied_before_sending(
     assert not Ticket.objects.exists()
 
 
-@needs_policy
-@pytest.mark.skipif(
+needs_upload_links = pytest.mark.skipif(
     not served("/api/v1/tickets/SD-1/upload-links"), reason="no upload-links endpoint yet"
 )
-def test_a_file_over_the_limit_goes_by_the_upload_link_an_agreement_grants(
-    connected: ToolHome, free_plan: Plan, customer: Contact, technician: Technician, tmp_path: Path
-) -> None:
+
+
+@pytest.fixture
+def agreement(free_plan: Plan, customer: Contact, technician: Technician) -> None:
+    """Free support keeps 1000 bytes per file; this customer may send up to 1 MB."""
     free_plan.attachment_limit_bytes = 1000
     free_plan.save()
     grant_attachment_agreement(
         actor=technician, max_bytes=1_000_000, days=7, contact=customer, send_link=False
     )
-    (tmp_path / "small.log").write_bytes(b"x" * 100)
+
+
+@needs_policy
+def test_under_an_agreement_a_file_over_the_plans_limit_goes_with_the_request(
+    connected: ToolHome, agreement: None, tmp_path: Path
+) -> None:
     (tmp_path / "project.zip").write_bytes(b"PK" + b"y" * 5000)
+
+    run = connected.run(
+        "send", "--no-input", "--no-collect", "--json", *bug_flags(),
+        "--attach", str(tmp_path / "project.zip"),
+    )  # fmt: skip
+
+    assert run.code == 0, run.stderr
+    stored = Ticket.objects.get().messages.get().attachments.get()
+    assert (stored.filename, stored.blob is not None) == ("project.zip", True)
+
+
+@needs_policy
+@needs_upload_links
+def test_a_file_too_large_for_one_request_goes_by_the_agreements_upload_link(
+    connected: ToolHome, agreement: None, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "API_REQUEST_MAX_BYTES": 200_000}
+    (tmp_path / "small.log").write_bytes(b"x" * 100)
+    (tmp_path / "project.zip").write_bytes(b"PK" + b"y" * 300_000)
 
     run = connected.run(
         "send", "--no-input", "--no-collect", "--json", *bug_flags(),
@@ -169,8 +194,25 @@ def test_a_file_over_the_limit_goes_by_the_upload_link_an_agreement_grants(
     )  # fmt: skip
 
     assert run.code == 0, run.stderr
-    assert run.json()["uploaded"] == ["project.zip"]
+    assert run.json()["uploaded"] == ["project.zip"], run.stderr
     ticket = Ticket.objects.get()
     assert [a["name"] for a in ticket.details["attachments"]] == ["small.log"]
     names = {a.filename for message in ticket.messages.all() for a in message.attachments.all()}
     assert names == {"small.log", "project.zip"}
+
+
+@needs_policy
+def test_without_an_agreement_a_file_too_large_is_refused_before_sending(
+    connected: ToolHome, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "API_REQUEST_MAX_BYTES": 200_000}
+    (tmp_path / "project.zip").write_bytes(b"PK" + b"y" * 300_000)
+
+    run = connected.run(
+        "send", "--no-input", "--no-collect", *bug_flags(),
+        "--attach", str(tmp_path / "project.zip"),
+    )  # fmt: skip
+
+    assert run.code == 2
+    assert "project.zip" in run.stderr and "agreement" in run.stderr
+    assert not Ticket.objects.exists()

@@ -55,6 +55,12 @@ class PreparedFiles:
     deferred: list[AttachedFile] = field(default_factory=list)
 
 
+def request_budget(policy: Policy) -> int:
+    """What the files of one request may weigh: the server's bound on a whole request, less
+    room for the document and the multipart framing."""
+    return policy.request_max_bytes - min(256 * 1024, policy.request_max_bytes // 4)
+
+
 def prepare_files(
     draft: Mapping[str, Any],
     policy: Policy,
@@ -65,60 +71,74 @@ def prepare_files(
     note: Note = _quiet,
     language: str = "en",
 ) -> PreparedFiles:
+    """Each file sent with the request, compressed if asked and needed; a file the request
+    cannot carry goes by an upload link when an agreement covers it, else is refused."""
     prepared = PreparedFiles()
-    for entry in files_of(draft):
+    limit = policy.attachment_max_bytes
+    budget = request_budget(policy)
+    agreement = policy.upload_agreement
+    agreed_max = int((agreement or {}).get("max_bytes") or 0)
+
+    def by_upload_link(attached: AttachedFile) -> bool:
+        return (
+            transport == "api"
+            and agreement is not None
+            and (not agreed_max or attached.size <= agreed_max)
+        )
+
+    for index, entry in enumerate(files_of(draft)):
         try:
             attached = describe_file(Path(str(entry["path"])).expanduser(), str(entry["role"]))
         except DocumentError as error:
             raise Invalid(str(error)) from None
-        limit = policy.attachment_max_bytes
-        if attached.size > limit and (compress or entry.get("compress")):
-            zipped = compress_file(attached.path, workdir / str(len(prepared.sent)))
+        wants_compression = bool(compress or entry.get("compress"))
+        if attached.size > min(limit, budget) and wants_compression:
+            zipped = compress_file(attached.path, workdir / str(index))
             smaller = describe_file(zipped, attached.role)
             note(
                 f"{attached.name}: {megabytes(attached.size)} compressed to "
                 f"{smaller.name}, {megabytes(smaller.size)}"
             )
             attached = smaller
-        if attached.size <= limit:
+        if attached.size <= min(limit, budget):
             prepared.sent.append(attached)
-            continue
-        agreement = policy.upload_agreement
-        agreed_max = int((agreement or {}).get("max_bytes") or 0)
-        if transport == "api" and agreement and (not agreed_max or attached.size <= agreed_max):
-            note(
-                f"{attached.name} ({megabytes(attached.size)}) is over the "
-                f"{megabytes(limit)} limit: it goes by the upload link your agreement grants"
-            )
+        elif by_upload_link(attached):
             prepared.deferred.append(attached)
-            continue
-        compressed = compress or entry.get("compress")
-        raise Invalid(
-            text(
-                "too_large",
-                language,
-                name=attached.name,
-                size_mb=megabytes(attached.size),
-                size=attached.size,
-                limit_mb=megabytes(limit),
-                limit=limit,
-                compress="" if compressed else text("try_compress", language),
-            ),
-            problems=[
-                {
-                    "field": "/attachments",
-                    "code": "file_too_large",
-                    "message": f"{attached.name}: {attached.size} bytes, over {limit}",
-                }
-            ],
-        )
-    total = sum(attached.size for attached in prepared.sent)
-    if total > policy.request_max_bytes:
-        raise Invalid(
-            f"the files add up to {megabytes(total)}, over the "
-            f"{megabytes(policy.request_max_bytes)} the server reads in one request: send the "
-            "largest on their own (supportdesk-request reply REF --attach FILE) once the ticket "
-            "exists"
+        else:
+            raise Invalid(
+                text(
+                    "too_large",
+                    language,
+                    name=attached.name,
+                    size_mb=megabytes(attached.size),
+                    size=attached.size,
+                    limit_mb=megabytes(min(limit, budget)),
+                    limit=min(limit, budget),
+                    compress="" if wants_compression else text("try_compress", language),
+                ),
+                problems=[
+                    {
+                        "field": "/attachments",
+                        "code": "file_too_large",
+                        "message": f"{attached.name}: {attached.size} bytes, over {limit}",
+                    }
+                ],
+            )
+    # Together they may still be too heavy for one request: the largest go by the link.
+    while sum(a.size for a in prepared.sent) > budget:
+        largest = max(prepared.sent, key=lambda attached: attached.size)
+        if not by_upload_link(largest):
+            raise Invalid(
+                f"the files add up to {megabytes(sum(a.size for a in prepared.sent))}, over the "
+                f"{megabytes(budget)} one request can carry: send the largest on their own "
+                "(supportdesk-request reply REF --attach FILE) once the ticket exists"
+            )
+        prepared.sent.remove(largest)
+        prepared.deferred.append(largest)
+    for attached in prepared.deferred:
+        note(
+            f"{attached.name} ({megabytes(attached.size)}) is too large to go with the request: "
+            "it goes by the upload link your attachment agreement grants"
         )
     if len(prepared.sent) > policy.max_files:
         raise Invalid(
