@@ -182,9 +182,10 @@ def test_under_an_agreement_a_file_over_the_plans_limit_goes_with_the_request(
 @needs_policy
 @needs_upload_links
 def test_a_file_too_large_for_one_request_goes_by_the_agreements_upload_link(
-    connected: ToolHome, agreement: None, settings, tmp_path: Path
+    connected: ToolHome, agreement: None, settings, live_server, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     settings.SUPPORTDESK = {**settings.SUPPORTDESK, "API_REQUEST_MAX_BYTES": 200_000}
+    settings.SITE_URL = live_server.url  # where the upload link points
     (tmp_path / "small.log").write_bytes(b"x" * 100)
     (tmp_path / "project.zip").write_bytes(b"PK" + b"y" * 300_000)
 
@@ -195,6 +196,7 @@ def test_a_file_too_large_for_one_request_goes_by_the_agreements_upload_link(
 
     assert run.code == 0, run.stderr
     assert run.json()["uploaded"] == ["project.zip"], run.stderr
+    assert run.json()["not_uploaded"] == []
     ticket = Ticket.objects.get()
     assert [a["name"] for a in ticket.details["attachments"]] == ["small.log"]
     names = {a.filename for message in ticket.messages.all() for a in message.attachments.all()}

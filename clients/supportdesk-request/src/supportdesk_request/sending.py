@@ -278,6 +278,7 @@ def upload_deferred(
             f"the ticket {sent.reference} was created, but no upload link was granted for "
             f"{', '.join(a.name for a in deferred)}: {error.message}"
         )
+        sent.not_uploaded.extend(attached.name for attached in deferred)
         return
     api_url = str(link.get("api_url") or "")
     if api_url.startswith("/"):
@@ -287,6 +288,7 @@ def upload_deferred(
             client.upload(api_url, FilePart("file", attached.name, attached.path))
         except ToolError as error:
             note(f"{attached.name} could not be uploaded to {sent.reference}: {error.message}")
+            sent.not_uploaded.append(attached.name)
             continue
         sent.uploaded.append(attached.name)
         note(f"{attached.name} uploaded to {sent.reference}")

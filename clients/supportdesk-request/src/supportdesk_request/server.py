@@ -172,12 +172,12 @@ class ApiClient:
             status, answer = error.code, _json_of(error.read())
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
-            raise Unreachable(f"cannot reach {self.config.server}: {reason}") from None
+            raise Unreachable(f"cannot reach {_origin(target)}: {reason}") from None
         message = str(
             answer.get("message") or answer.get("detail") or f"HTTP {status} from {target}"
         )
         if status >= 500:
-            raise Unreachable(f"{self.config.server} failed ({status}): {message}", status=status)
+            raise Unreachable(f"{_origin(target)} failed ({status}): {message}", status=status)
         if status == 401:
             raise AuthenticationFailed(f"the server refused the API token: {message}", status=401)
         return status, answer
@@ -300,6 +300,11 @@ class ApiClient:
             "POST", "", body=body, content_type=content_type, url=api_url, authenticated=False
         )
         return self.expect(status, answer, 201)
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _json_of(raw: bytes) -> dict[str, Any]:

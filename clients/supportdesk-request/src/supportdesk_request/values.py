@@ -58,6 +58,7 @@ class Sent:
     to: str | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     uploaded: list[str] = field(default_factory=list)
+    not_uploaded: list[str] = field(default_factory=list)  # too large, and the link failed
     reason: str | None = None  # why it was queued
 
     def as_json(self) -> dict[str, Any]:
@@ -74,5 +75,6 @@ class Sent:
             "to": self.to,
             "attachments": self.attachments,
             "uploaded": self.uploaded,
+            "not_uploaded": self.not_uploaded,
             "reason": self.reason,
         }
