@@ -44,6 +44,7 @@ from supportdesk_request.document import (
 from supportdesk_request.sending import fetch_policy, send_document
 from supportdesk_request.server import ApiClient, Cancelled, Invalid, ToolError
 from supportdesk_request.values import Sent
+from supportdesk_request.wizard import run_wizard
 
 __all__ = ["Sent", "ToolError", "build_request", "open_wizard", "send_request"]
 
@@ -125,8 +126,6 @@ def open_wizard(
     stdout: TextIO | None = None,
 ) -> Sent | None:
     """The terminal wizard, pre-filled; sends what the customer confirms. None if cancelled."""
-    from supportdesk_request.wizard import run_wizard
-
     config = config or load_config()
     draft = build_draft(dict(prefilled), config=config)
     client = ApiClient(config) if config.server and config.token else None
