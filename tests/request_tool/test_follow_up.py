@@ -18,6 +18,7 @@ from supportdesk.tickets.choices import Status
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services.agreements import grant_attachment_agreement
 from supportdesk.tickets.services.conversation import reply_to_ticket
+from supportdesk.tickets.services.status import change_status
 from tests.request_tool.conftest import ToolHome, bug_flags
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
@@ -38,6 +39,7 @@ needs_not_satisfied = pytest.mark.skipif(
     not served("/api/v1/tickets/SD-1/not-satisfied"), reason="no not-satisfied endpoint yet"
 )
 needs_policy = pytest.mark.skipif(not served("/api/v1/policy"), reason="no policy endpoint yet")
+needs_similar = pytest.mark.skipif(not served("/api/v1/similar"), reason="no deflection yet")
 
 
 def test_the_python_api_builds_and_sends_a_request(connected: ToolHome, tmp_path: Path) -> None:
@@ -218,3 +220,30 @@ def test_without_an_agreement_a_file_too_large_is_refused_before_sending(
     assert run.code == 2
     assert "project.zip" in run.stderr and "agreement" in run.stderr
     assert not Ticket.objects.exists()
+
+
+@needs_similar
+def test_show_similar_offers_the_customers_solved_request_with_the_same_error(
+    connected: ToolHome, customer: Contact, technician: Technician, run_tasks
+) -> None:  # type: ignore[no-untyped-def]
+    error = ["--error-text", "Error 70012: footer block not found"]
+    first = connected.run("send", "--no-input", "--no-collect", "--json", *bug_flags(), *error)
+    run_tasks()  # routed to the technician's team
+    solved = Ticket.objects.get(number=int(first.json()["reference"].split("-")[1]))
+    reply_to_ticket(actor=technician, ticket=solved, body_text="Rebuild the footer block.")
+    change_status(actor=customer, ticket=solved, status=Status.SOLVED)
+
+    run = connected.run(
+        "send", "--no-input", "--no-collect", "--json", "--show-similar",
+        *bug_flags(**{"--subject": "Footer vanished again"}), *error,
+    )  # fmt: skip
+
+    assert run.code == 0, run.stderr
+    offered = run.json()["similar"]
+    assert [item["reference"] for item in offered] == [solved.reference]
+    assert offered[0]["excerpt"].startswith("Rebuild the footer block")
+    human = connected.run(
+        "send", "--no-input", "--no-collect", "--show-similar", "--dry-run",
+        *bug_flags(**{"--subject": "Footer vanished again"}), *error,
+    )  # fmt: skip
+    assert solved.reference in human.stderr and "Rebuild the footer block" in human.stderr
