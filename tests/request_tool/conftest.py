@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from supportdesk_request.cli import main
 
-from supportdesk.accounts.models import Contact
+from supportdesk.accounts.models import Contact, License
 from supportdesk.catalog.models import Product
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.requests.tokens import issue_api_token
@@ -77,6 +77,9 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ToolHome]:
     yield home
 
 
+SERIAL = "WD-2026-0001"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -100,8 +103,9 @@ def bug_flags(**overrides: str) -> list[str]:
 
 
 @pytest.fixture
-def catalog(product: Product, free_plan: Plan) -> Product:
-    """WINDEV 2025 and 2026 (on sale); free support answers within one working day."""
+def catalog(product: Product, free_plan: Plan, customer: Contact) -> Product:
+    """WINDEV 2025 and 2026 (on sale); free support answers within one working day; the
+    customer's licence WD-2026-0001 is registered (its requests are entitled)."""
     SlaTarget.objects.create(
         plan=free_plan,
         metric=SlaTarget.Metric.FIRST_RESPONSE,
@@ -111,6 +115,7 @@ def catalog(product: Product, free_plan: Plan) -> Product:
     )
     ProductVersionFactory(product=product, name="2025", rank=25)
     ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
+    License.objects.create(organization=customer.organization, product=product, serial=SERIAL)
     return product
 
 
