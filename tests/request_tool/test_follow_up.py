@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import Resolver404, resolve
+from supportdesk_request import outbox
 from supportdesk_request.api import build_request, send_request
 from supportdesk_request.config import load_config
 
@@ -39,6 +40,7 @@ needs_not_satisfied = pytest.mark.skipif(
     not served("/api/v1/tickets/SD-1/not-satisfied"), reason="no not-satisfied endpoint yet"
 )
 needs_policy = pytest.mark.skipif(not served("/api/v1/policy"), reason="no policy endpoint yet")
+needs_ticket_list = pytest.mark.skipif(not served("/api/v1/tickets"), reason="no ticket list yet")
 needs_similar = pytest.mark.skipif(not served("/api/v1/similar"), reason="no deflection yet")
 
 
@@ -247,3 +249,29 @@ def test_show_similar_offers_the_customers_solved_request_with_the_same_error(
         *bug_flags(**{"--subject": "Footer vanished again"}), *error,
     )  # fmt: skip
     assert solved.reference in human.stderr and "Rebuild the footer block" in human.stderr
+
+
+@needs_ticket_list
+def test_a_request_that_may_have_reached_the_server_is_not_sent_twice(
+    connected: ToolHome,
+) -> None:
+    first = connected.run("send", "--no-input", "--no-collect", "--json", *bug_flags())
+    document = connected.run(
+        "send", "--no-input", "--no-collect", "--json", "--dry-run", *bug_flags()
+    ).json()["document"]
+    # What a timeout after the server made the ticket leaves in the outbox.
+    outbox.save(transport="api", document=document, files=[], maybe_delivered=True)
+    other = dict(document, subject="Another incident entirely")
+    outbox.save(transport="api", document=other, files=[], maybe_delivered=True)
+
+    run = connected.run("queue", "send", "--json")
+
+    assert run.code == 0, run.stderr
+    sent = run.json()["sent"]
+    assert sent[0]["reference"] == first.json()["reference"]
+    assert "not sent again" in run.stderr
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == [
+        "Another incident entirely",
+        "The report editor loses the page footer on save",
+    ]
+    assert connected.outbox() == []

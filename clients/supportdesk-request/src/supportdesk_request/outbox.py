@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class Entry:
     files: list[AttachedFile]
     deferred: list[AttachedFile]
     to: str | None
+    maybe_delivered: bool
     refused: dict[str, Any] | None
     sent: dict[str, Any] | None
 
@@ -58,6 +60,7 @@ def save(
     deferred: list[AttachedFile] | None = None,
     to: str | None = None,
     reason: str = "",
+    maybe_delivered: bool = False,
 ) -> Entry:
     """Keep the request and copies of its files (the originals may change or go away)."""
     entry_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -84,7 +87,8 @@ def save(
             )
     record = {
         "id": entry_id,
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "maybe_delivered": maybe_delivered,
         "transport": transport,
         "to": to,
         "reason": reason,
@@ -127,6 +131,7 @@ def load(path: Path) -> Entry:
         files=files,
         deferred=deferred,
         to=record.get("to"),
+        maybe_delivered=bool(record.get("maybe_delivered")),
         refused=marker(REFUSED_MARKER),
         sent=marker(SENT_MARKER),
     )

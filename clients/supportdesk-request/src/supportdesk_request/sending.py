@@ -9,6 +9,7 @@ import tempfile
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +234,7 @@ def send_document(
                 deferred=prepared.deferred,
                 to=address if transport == "smtp" else None,
                 reason=unreachable.message,
+                maybe_delivered=unreachable.maybe_delivered,
             )
             return Sent(
                 transport=transport, queued=True, queue_id=entry.id, reason=unreachable.message
@@ -294,6 +296,33 @@ def upload_deferred(
         note(f"{attached.name} uploaded to {sent.reference}")
 
 
+def already_received(client: ApiClient, entry: outbox.Entry) -> Sent | None:
+    """The ticket an interrupted sending made, if the server shows one: the customer's
+    ticket with the same subject, created since the entry was saved (less a minute for the
+    clocks' difference). An older server that cannot list tickets: None, send again."""
+    try:
+        since = datetime.fromisoformat(entry.created_at) - timedelta(minutes=1)
+        tickets = client.tickets()
+    except (ValueError, ToolError):
+        return None
+    for ticket in tickets:
+        try:
+            created = datetime.fromisoformat(str(ticket.get("created_at")))
+        except ValueError:
+            continue
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        if ticket.get("subject") == entry.subject and created >= since:
+            return Sent(
+                transport="api",
+                reference=ticket.get("reference"),
+                url=ticket.get("url"),
+                status=ticket.get("status"),
+                answer_by_text=ticket.get("answer_by_text"),
+            )
+    return None
+
+
 @dataclass
 class Delivery:
     entry_id: str
@@ -335,6 +364,16 @@ def deliver_outbox(config: Config, *, note: Note = _quiet) -> list[Delivery]:
                         outbox.mark_sent(entry, {"reference": answer.get("reference")})
 
                     assert client is not None
+                    earlier = already_received(client, entry) if entry.maybe_delivered else None
+                    if earlier is not None:
+                        outbox.mark_sent(entry, {"reference": earlier.reference})
+                        outbox.forget(entry)
+                        note(
+                            f"{entry.id} had reached the server before the connection failed: "
+                            f"it is {earlier.reference}, not sent again"
+                        )
+                        delivery.sent = earlier
+                        continue
                     delivery.sent = submit_over_api(
                         ApiClient(config, language=entry.document.get("language")),
                         entry.document,

@@ -4,6 +4,7 @@ files, and every failure turned into one of the tool's errors (each with its exi
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -62,10 +63,18 @@ class AuthenticationFailed(ToolError):
 
 
 class Unreachable(ToolError):
-    """The server (or mail server) could not be reached, or failed (5xx): worth retrying."""
+    """The server (or mail server) could not be reached, or failed (5xx): worth retrying.
+
+    `maybe_delivered`: the request may have reached the server before the failure (a
+    timeout, a connection cut during the answer, a gateway error), so before sending it
+    again the tool looks for the ticket it may already have made."""
 
     exit_code = EXIT_QUEUED
     error = "unreachable"
+
+    def __init__(self, message: str, *, maybe_delivered: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.maybe_delivered = maybe_delivered
 
 
 class Cancelled(ToolError):
@@ -172,12 +181,21 @@ class ApiClient:
             status, answer = error.code, _json_of(error.read())
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
-            raise Unreachable(f"cannot reach {_origin(target)}: {reason}") from None
+            # Refused or not found: nothing was sent. Anything else may have been received.
+            never_sent = isinstance(reason, ConnectionRefusedError | socket.gaierror)
+            raise Unreachable(
+                f"cannot reach {_origin(target)}: {reason}",
+                maybe_delivered=method == "POST" and not never_sent,
+            ) from None
         message = str(
             answer.get("message") or answer.get("detail") or f"HTTP {status} from {target}"
         )
         if status >= 500:
-            raise Unreachable(f"{_origin(target)} failed ({status}): {message}", status=status)
+            raise Unreachable(
+                f"{_origin(target)} failed ({status}): {message}",
+                status=status,
+                maybe_delivered=method == "POST" and status in (502, 504),
+            )
         if status == 401:
             raise AuthenticationFailed(f"the server refused the API token: {message}", status=401)
         return status, answer
