@@ -108,6 +108,27 @@ def test_reply_adds_a_message_to_the_ticket(connected: ToolHome, ticket: Ticket)
     assert ticket.messages.order_by("id").last().body_text.startswith("It also happens")
 
 
+@needs_replies
+def test_a_reply_with_a_file_and_the_status_shows_it(
+    connected: ToolHome, ticket: Ticket, tmp_path: Path
+) -> None:
+    (tmp_path / "trace.log").write_bytes(b"12:00 ERROR 70012\n")
+    (tmp_path / "reply.txt").write_text("The trace of build .5 is attached.\n")
+
+    run = connected.run(
+        "reply", ticket.reference, "--file", str(tmp_path / "reply.txt"),
+        "--attach", str(tmp_path / "trace.log"),
+    )  # fmt: skip
+    shown = connected.run("status", ticket.reference)
+
+    assert run.code == 0, run.stderr
+    message = ticket.messages.order_by("id").last()
+    assert message.body_text.startswith("The trace of build .5 is attached.")
+    assert [a.filename for a in message.attachments.all()] == ["trace.log"]
+    assert "The trace of build .5 is attached." in shown.stdout
+    assert "[trace.log, 18 bytes]" in shown.stdout
+
+
 @needs_not_satisfied
 def test_not_satisfied_bundles_the_question_the_answer_and_the_comment(
     connected: ToolHome, ticket: Ticket, technician: Technician, colleague: Technician
