@@ -1,0 +1,177 @@
+"""Similar tickets for technicians (the same error first, then the same product's subjects)
+and published answers, with bounded queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from supportdesk.core.errors import InvalidInput, PermissionDenied
+from supportdesk.tickets.choices import EventKind, Status
+from supportdesk.tickets.models import PublishedAnswer, Ticket
+from supportdesk.tickets.selectors import get_ticket_detail
+from supportdesk.tickets.serializers import ticket_detail
+from supportdesk.tickets.services import publish_answer, reply_to_ticket, withdraw_answer
+from supportdesk.tickets.similar import similar_tickets
+from tests.factories import ProductFactory, make_ticket
+from tests.tickets.helpers import events_of, force_status, reload
+
+ERROR = "Error 70012: footer block not found in report '{name}' (line {line})"
+
+
+def solved(ticket: Ticket) -> Ticket:
+    return force_status(ticket, Status.SOLVED)
+
+
+def test_the_same_error_comes_first_then_subjects_sharing_words(customer, product):
+    same_error = solved(
+        make_ticket(
+            requester=customer,
+            product=product,
+            subject="Printing fails",
+            error_text=ERROR.format(name="INV", line=12),
+        )
+    )
+    close_subject = solved(
+        make_ticket(requester=customer, product=product, subject="Footer block missing in report")
+    )
+    far_subject = solved(
+        make_ticket(requester=customer, product=product, subject="Footer colour is wrong")
+    )
+    solved(make_ticket(requester=customer, product=product, subject="Licence transfer"))
+    make_ticket(  # unsolved: not shown with solved_only
+        requester=customer,
+        product=product,
+        subject="Footer block missing",
+        error_text=ERROR.format(name="X", line=1),
+    )
+    ticket = make_ticket(
+        requester=customer,
+        product=product,
+        subject="Report footer block missing",
+        error_text=ERROR.format(name="ORDERS", line=310),
+    )
+
+    found = similar_tickets(ticket)
+
+    assert [(item.ticket_id, item.match) for item in found] == [
+        (same_error.pk, "signature"),
+        (close_subject.pk, "subject"),
+        (far_subject.pk, "subject"),
+    ]
+    assert found[0].reference == same_error.reference
+
+
+def test_unsolved_ones_are_included_when_asked(customer, product):
+    open_one = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name="A", line=1)
+    )
+    ticket = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name="B", line=2)
+    )
+
+    assert similar_tickets(ticket) == []
+    assert [item.ticket_id for item in similar_tickets(ticket, solved_only=False)] == [open_one.pk]
+
+
+def test_another_products_tickets_are_not_similar_by_subject(customer, product):
+    other = ProductFactory(code="webdev")
+    solved(make_ticket(requester=customer, product=other, subject="Report footer missing"))
+    ticket = make_ticket(requester=customer, product=product, subject="Report footer missing")
+
+    assert similar_tickets(ticket) == []
+
+
+def test_the_limit_holds(customer, product):
+    for n in range(5):
+        solved(
+            make_ticket(
+                requester=customer, product=product, error_text=ERROR.format(name=n, line=n)
+            )
+        )
+    ticket = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name="Z", line=0)
+    )
+
+    assert len(similar_tickets(ticket, limit=3)) == 3
+
+
+def test_the_lookup_costs_the_same_few_queries_however_many_tickets_match(
+    customer, product, django_assert_max_num_queries
+):
+    for n in range(30):
+        solved(
+            make_ticket(
+                requester=customer,
+                product=product,
+                subject=f"Footer block {n}",
+                error_text=ERROR.format(name=n, line=n),
+            )
+        )
+    ticket = make_ticket(
+        requester=customer,
+        product=product,
+        subject="Footer block",
+        error_text=ERROR.format(name="Q", line=9),
+    )
+
+    with django_assert_max_num_queries(3):
+        similar_tickets(ticket, limit=40)
+
+
+def test_technicians_see_similar_solved_tickets_on_the_ticket_page(customer, product, technician):
+    earlier = solved(
+        make_ticket(requester=customer, product=product, error_text=ERROR.format(name="A", line=1))
+    )
+    ticket = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name="B", line=2)
+    )
+
+    data = ticket_detail(get_ticket_detail(viewer=technician, ticket=ticket))
+    as_customer = get_ticket_detail(viewer=customer, ticket=ticket)
+
+    assert data["similar_solved"] == [
+        {
+            "reference": earlier.reference,
+            "subject": earlier.subject,
+            "status": "solved",
+            "match": "signature",
+        }
+    ]
+    assert data["entitlement"]["error_signature"] == ticket.error_signature
+    assert as_customer.similar == []
+
+
+# Published answers
+
+
+def test_a_technician_publishes_the_answer_of_a_solved_ticket(customer, product, technician):
+    ticket = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name="A", line=1)
+    )
+    reply_to_ticket(actor=technician, ticket=ticket, body_text="Rebuild the report's footer.")
+    solved(ticket)
+
+    answer = publish_answer(actor=technician, ticket=reload(ticket), title="Footer block not found")
+
+    assert answer.answer_text == "Rebuild the report's footer."
+    assert answer.error_signature == ticket.error_signature
+    assert answer.product == product
+    assert answer.published_by == technician
+    assert [e.kind for e in events_of(ticket, EventKind.ANSWER_PUBLISHED)] == ["answer_published"]
+
+
+def test_only_a_solved_ticket_is_published_and_only_by_staff(customer, ticket, technician):
+    with pytest.raises(InvalidInput):
+        publish_answer(actor=technician, ticket=ticket, answer_text="x")
+    solved(ticket)
+    with pytest.raises(PermissionDenied):
+        publish_answer(actor=customer, ticket=reload(ticket), answer_text="x")
+
+
+def test_a_withdrawn_answer_is_kept_but_marked(customer, ticket, technician):
+    solved(ticket)
+    publish_answer(actor=technician, ticket=reload(ticket), answer_text="Do this.")
+
+    withdraw_answer(actor=technician, ticket=reload(ticket))
+
+    assert PublishedAnswer.objects.get(ticket=ticket).withdrawn_at is not None
