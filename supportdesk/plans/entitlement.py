@@ -141,8 +141,9 @@ def count_request(entitlement: Entitlement) -> Entitlement:
         requests_used=F("requests_used") + 1
     )
     if taken:
-        # What the licence has left now, others' requests included (the customer is told).
-        entitlement.license.refresh_from_db(fields=["requests_used"])
+        # For the customer's message, without reading the row again: requests racing with
+        # this one may have taken more, never fewer.
+        entitlement.license.requests_used += 1
         return entitlement
     return Entitlement(
         EntitlementStatus.NO_REQUESTS_LEFT,

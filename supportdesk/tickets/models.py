@@ -143,11 +143,9 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-number"], name="ticket_requester_number"),
             models.Index(fields=["organization", "-number"], name="ticket_organization_number"),
             # Similar tickets: the same error first, then the same product's latest solved.
-            models.Index(
-                fields=["error_signature", "-number"],
-                condition=~Q(error_signature=""),
-                name="ticket_error_signature",
-            ),
+            # Not partial (on signature != ""): SQLite would use it only for queries that
+            # repeat that condition with a literal, which Django's bound parameters are not.
+            models.Index(fields=["error_signature", "-number"], name="ticket_error_signature"),
             models.Index(fields=["product", "status", "-number"], name="ticket_product_status"),
         ]
 
@@ -180,16 +178,8 @@ class PublishedAnswer(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["error_signature", "-id"],
-                condition=Q(withdrawn_at__isnull=True) & ~Q(error_signature=""),
-                name="published_signature",
-            ),
-            models.Index(
-                fields=["product", "-id"],
-                condition=Q(withdrawn_at__isnull=True),
-                name="published_product",
-            ),
+            models.Index(fields=["error_signature", "-id"], name="published_signature"),
+            models.Index(fields=["product", "-id"], name="published_product"),
         ]
 
     def __str__(self) -> str:

@@ -175,3 +175,39 @@ def test_a_withdrawn_answer_is_kept_but_marked(customer, ticket, technician):
     withdraw_answer(actor=technician, ticket=reload(ticket))
 
     assert PublishedAnswer.objects.get(ticket=ticket).withdrawn_at is not None
+
+
+def _plan(sql: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
+        # A test table is small enough for a sequential scan: ask whether the index serves.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_each_lookup_reads_an_index_in_order_without_sorting_the_table(customer, product):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    solved(
+        make_ticket(requester=customer, product=product, error_text=ERROR.format(name=1, line=1))
+    )
+    ticket = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name=2, line=2)
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        similar_tickets(ticket)
+
+    plans = [_plan(query["sql"]) for query in captured.captured_queries]
+    assert len(plans) == 3  # the signature, then the product's solved and closed tickets
+    assert "ticket_error_signature" in plans[0]
+    assert all("ticket_product_status" in plan for plan in plans[1:])
+    for plan in plans:
+        assert "TEMP B-TREE" not in plan  # SQLite: no sort of the rows read
+        assert "Sort" not in plan  # PostgreSQL: likewise
