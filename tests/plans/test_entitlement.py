@@ -379,3 +379,18 @@ def test_a_subscriber_asking_for_code_help_is_in_scope(customer, product, licenc
     ticket = open_for(customer, product, subject="Please review my code")
 
     assert ticket.out_of_scope == ""
+
+
+def test_a_standard_request_opened_by_another_channel_is_checked_against_its_serial(
+    customer, product, versions, licence
+):
+    # The standardized mail may open the ticket with the document only.
+    second = License.objects.create(
+        organization=customer.organization, product=product, serial="WD-2"
+    )
+    document = {"format": "supportdesk-request", "customer": {"serial": "WD-2"}}
+
+    ticket = open_for(customer, product, versions["2026"], details=document)
+
+    assert ticket.license == second
+    assert ticket.error_signature == ""  # the document has no error text

@@ -104,6 +104,14 @@ def open_ticket(
     paid = coverage.plan is not None and coverage.plan.is_paid
     if paid and PRIORITY_RANK[Priority(priority)] < PRIORITY_RANK[Priority.HIGH]:
         priority = Priority.HIGH
+    # A Standard Request's own fields, whichever channel brought it (API, standardized mail).
+    if details and "format" in details:
+        customer = details.get("customer")
+        given = customer.get("serial") if isinstance(customer, Mapping) else None
+        serial = serial or (given if isinstance(given, str) else None)
+        if error_text is None:
+            given = details.get("error_text")
+            error_text = given if isinstance(given, str) else ""
     entitlement = check_entitlement(
         plan=coverage.plan,
         organization=organization,
