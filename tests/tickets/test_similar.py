@@ -211,3 +211,42 @@ def test_each_lookup_reads_an_index_in_order_without_sorting_the_table(customer,
     for plan in plans:
         assert "TEMP B-TREE" not in plan  # SQLite: no sort of the rows read
         assert "Sort" not in plan  # PostgreSQL: likewise
+
+
+# The admin
+
+
+def test_the_admin_ticket_page_lists_similar_solved_tickets(admin_client, customer, product):
+    earlier = solved(
+        make_ticket(requester=customer, product=product, error_text=ERROR.format(name=1, line=1))
+    )
+    ticket = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name=2, line=2)
+    )
+
+    page = admin_client.get(f"/admin/tickets/ticket/{ticket.pk}/change/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Similar solved tickets" in html
+    assert f"/admin/tickets/ticket/{earlier.pk}/change/" in html
+    assert "same error" in html
+
+
+def test_the_admin_publishes_an_answer_and_withdraws_it(admin_client, customer, ticket, technician):
+    reply_to_ticket(actor=technician, ticket=ticket, body_text="Rebuild the footer block.")
+    solved(ticket)
+
+    admin_client.post(
+        "/admin/tickets/ticket/", {"action": "publish", "_selected_action": [ticket.pk]}
+    )
+    answer = PublishedAnswer.objects.get(ticket=ticket)
+    assert answer.answer_text == "Rebuild the footer block."
+    edit = admin_client.get(f"/admin/tickets/publishedanswer/{answer.pk}/change/")
+    assert edit.status_code == 200
+    admin_client.post(
+        "/admin/tickets/publishedanswer/", {"action": "withdraw", "_selected_action": [answer.pk]}
+    )
+
+    answer.refresh_from_db()
+    assert answer.withdrawn_at is not None
