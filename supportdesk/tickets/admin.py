@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from supportdesk.accounts.actors import SystemActor
 from supportdesk.core.errors import DomainError
@@ -112,7 +113,7 @@ class TicketAdmin(admin.ModelAdmin):
         if not found:
             return "-"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             '<a href="{}">{}</a> {} ({})',
             (
                 (
