@@ -258,3 +258,24 @@ def test_the_admin_publishes_an_answer_and_withdraws_it(admin_client, customer, 
 
     answer.refresh_from_db()
     assert answer.withdrawn_at is not None
+
+
+def test_ticket_show_prints_the_entitlement_and_similar_solved_tickets(capsys, customer, product):
+    from supportdesk.accounts.models import License
+    from supportdesk.cli import main
+
+    License.objects.create(organization=customer.organization, product=product, serial="WD-5")
+    earlier = solved(
+        make_ticket(requester=customer, product=product, error_text=ERROR.format(name=1, line=1))
+    )
+    ticket = make_ticket(
+        requester=customer, product=product, error_text=ERROR.format(name=2, line=2)
+    )
+
+    code = main(["ticket", "show", ticket.reference])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert "Entitled:   Entitled (free support, counted against the licence) (licence WD-5" in out
+    assert "Similar solved tickets (1)" in out
+    assert f"{earlier.reference}" in out.split("Similar solved tickets")[1]
