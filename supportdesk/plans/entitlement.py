@@ -218,6 +218,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "is a Direct Assistance service. A technician will tell you what we can do for "
             "this request."
         ),
+        "out_of_scope_category": (
+            "Requests of this kind are not part of free support: they are a Direct Assistance "
+            "service. A technician will tell you what we can do for this request."
+        ),
         "covered_default": "the version on sale",
         "covered": "the version on sale ({version})",
         "contact": "To subscribe to Direct Assistance: {contact}.",
@@ -252,6 +256,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "Escribir, revisar o depurar su propio código no forma parte del soporte "
             "gratuito: es un servicio de Asistencia Directa. Un técnico le dirá qué podemos "
             "hacer con esta solicitud."
+        ),
+        "out_of_scope_category": (
+            "Las solicitudes de este tipo no forman parte del soporte gratuito: son un "
+            "servicio de Asistencia Directa. Un técnico le dirá qué podemos hacer con esta "
+            "solicitud."
         ),
         "covered_default": "la versión a la venta",
         "covered": "la versión a la venta ({version})",
@@ -288,6 +297,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "Écrire, relire ou déboguer votre propre code ne fait pas partie du support "
             "gratuit : c'est un service de l'Assistance Directe. Un technicien vous dira ce "
             "que nous pouvons faire pour cette demande."
+        ),
+        "out_of_scope_category": (
+            "Les demandes de ce type ne font pas partie du support gratuit : elles relèvent "
+            "de l'Assistance Directe. Un technicien vous dira ce que nous pouvons faire pour "
+            "cette demande."
         ),
         "covered_default": "la version en vente",
         "covered": "la version en vente ({version})",
@@ -336,7 +350,9 @@ def entitlement_message(
                 requests_left=requests_left(license=license, limit=limit),
             )
         )
-    if out_of_scope:
+    if out_of_scope == OUT_OF_SCOPE_CATEGORY:
+        paragraphs.append(texts["out_of_scope_category"])
+    elif out_of_scope:
         paragraphs.append(texts["out_of_scope"])
     if out_of_scope or status in (
         EntitlementStatus.NO_REQUESTS_LEFT,

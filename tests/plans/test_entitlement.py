@@ -394,3 +394,14 @@ def test_a_standard_request_opened_by_another_channel_is_checked_against_its_ser
 
     assert ticket.license == second
     assert ticket.error_signature == ""  # the document has no error text
+
+
+def test_a_listed_category_is_explained_as_such_in_spanish(settings, customer, product, licence):
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "OUT_OF_SCOPE_CATEGORIES": ["suggestion"]}
+
+    ticket = open_for(customer, product, category="suggestion", language="es")
+
+    assert ticket.out_of_scope == "category"
+    message = entitlement_facts(ticket)["message"]
+    assert "Las solicitudes de este tipo no forman parte del soporte gratuito" in message
+    assert "código" not in message
