@@ -225,6 +225,13 @@ SUPPORTDESK: dict[str, Any] = {
     "API_REQUEST_MAX_BYTES": env_int(
         "SUPPORTDESK_API_REQUEST_MAX_BYTES", 40 * 1024 * 1024, minimum=1024
     ),
+    # Ticket categories free support does not cover: such requests are opened, tagged
+    # "out-of-scope" and the customer is pointed to Direct Assistance (plans/entitlement.py).
+    "OUT_OF_SCOPE_CATEGORIES": env_choices(
+        "SUPPORTDESK_OUT_OF_SCOPE_CATEGORIES",
+        [],
+        ["question", "bug", "crash", "performance", "installation", "suggestion", "other"],
+    ),
     # Sender authenticity. Authentication-Results headers are read only from these
     # authserv-ids (the receiving MTA's own, e.g. mx.example.com): anyone can write that
     # header, so the MTA must also remove copies carrying its id from incoming mail

@@ -316,6 +316,17 @@ def print_ticket_detail(data: dict[str, Any], detail: TicketDetail, out: TextIO)
 
     if ticket.plan_notice:
         print(f"  {'Notice:':<11} {ticket.get_plan_notice_display()}", file=out)
+    entitlement = data.get("entitlement") or {}
+    if entitlement.get("status"):
+        line = ticket.get_entitlement_display()
+        if entitlement.get("license"):
+            line += f" (licence {entitlement['license']}"
+            if entitlement.get("requests_left") is not None:
+                line += f", {entitlement['requests_left']} requests left"
+            line += ")"
+        print(f"  {'Entitled:':<11} {line}", file=out)
+    if ticket.out_of_scope:
+        print(f"  {'Scope:':<11} out of free support ({ticket.out_of_scope})", file=out)
     if ticket.escalated_to is not None:
         print(
             f"  {'Escalated:':<11} to {ticket.escalated_to.display_name}, "
@@ -333,6 +344,15 @@ def print_ticket_detail(data: dict[str, Any], detail: TicketDetail, out: TextIO)
             f"  {deadline.get_metric_display():<38} {item['state']:<9} {when}{remaining}",
             file=out,
         )
+
+    if data.get("similar_solved"):
+        print(f"\nSimilar solved tickets ({len(data['similar_solved'])})", file=out)
+        for item in data["similar_solved"]:
+            print(
+                f"  {item['reference']:<12} {item['status']:<7} {item['match']:<9} "
+                f"{item['subject']}",
+                file=out,
+            )
 
     print(f"\nMessages ({len(detail.messages)})", file=out)
     for message in detail.messages:

@@ -245,6 +245,9 @@ def ensure_plans(calendar: BusinessCalendar) -> dict[str, Plan]:
             "covers_only_version_on_sale": False,
             "attachment_limit_bytes": ATTACHMENT_LIMIT_BYTES,
             "has_designated_engineer": True,
+            # Told to free-support customers whose request Direct Assistance would cover
+            # (used-up requests, an older version, their own code).
+            "sales_contact": "direct@example.com or +33 1 99 00 12 00",
         },
     )
     # "Your call is processed the same day": by the end of the working day when the request

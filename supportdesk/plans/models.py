@@ -33,6 +33,14 @@ class Plan(models.Model):
         default=9 * 1000 * 1000, help_text="Larger attachments are removed unless agreed."
     )
     has_designated_engineer = models.BooleanField(default=False)
+    sales_contact = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=(
+            "How to subscribe (a phone number, an address): told to free-support customers "
+            "whose request this plan would cover."
+        ),
+    )
 
     class Meta:
         ordering = ["-rank", "name"]

@@ -101,6 +101,9 @@ def submit_standard_request(
         attachments=attachments,
         origin=origin,
         details=document,
+        # The entitlement is checked against this licence, the error groups similar tickets.
+        serial=_text_at(document, "customer", "serial"),
+        error_text=_text_at(document, "error_text") or "",
     )
     first = ticket.messages.order_by("id").first()
     assert first is not None  # open_ticket writes the first message

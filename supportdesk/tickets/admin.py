@@ -8,6 +8,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from supportdesk.accounts.actors import SystemActor
 from supportdesk.core.errors import DomainError
@@ -16,13 +19,20 @@ from supportdesk.tickets.models import (
     AttachmentAgreement,
     Deadline,
     Message,
+    PublishedAnswer,
     Tag,
     Ticket,
     TicketEvent,
     UploadLink,
 )
 from supportdesk.tickets.references import parse_reference
-from supportdesk.tickets.services import revoke_upload_link, send_upload_link
+from supportdesk.tickets.services import (
+    publish_answer,
+    revoke_upload_link,
+    send_upload_link,
+    withdraw_answer,
+)
+from supportdesk.tickets.similar import similar_tickets
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -93,8 +103,48 @@ class TicketAdmin(admin.ModelAdmin):
     show_full_result_count = False
     date_hierarchy = None
     inlines = [DeadlineInline, MessageInline, EventInline]
-    readonly_fields = [f.name for f in Ticket._meta.fields] + ["reference"]
+    readonly_fields = [f.name for f in Ticket._meta.fields] + ["reference", "similar_solved"]
     exclude = ["tags"]
+    actions = ["publish"]
+
+    @admin.display(description="Similar solved tickets")
+    def similar_solved(self, obj: Ticket) -> str:
+        found = similar_tickets(obj)
+        if not found:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> {} ({})',
+            (
+                (
+                    reverse("admin:tickets_ticket_change", args=[item.ticket_id]),
+                    item.reference,
+                    item.subject,
+                    "same error" if item.match == "signature" else "same product",
+                )
+                for item in found
+            ),
+        )
+
+    @admin.action(
+        description="Publish the answer for every customer (edit it under Published answers)",
+        permissions=["view"],
+    )
+    def publish(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        technician = getattr(request.user, "technician", None)
+        actor = technician or SystemActor(name=f"admin {request.user.get_username()}")
+        for ticket in queryset:
+            try:
+                publish_answer(actor=actor, ticket=ticket)
+            except DomainError as error:
+                self.message_user(request, f"{ticket.reference}: {error}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{ticket.reference}: answer published; review its text before customers "
+                    "read it.",
+                    messages.SUCCESS,
+                )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -216,3 +266,36 @@ class UploadLinkAdmin(admin.ModelAdmin):
             else:
                 revoked += 1
         self.message_user(request, f"{revoked} upload link(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(PublishedAnswer)
+class PublishedAnswerAdmin(admin.ModelAdmin):
+    """Answers any customer may be shown (GET /api/v1/similar): edit the title and text
+    here; every customer reads them, so no customer's private details belong in them."""
+
+    list_display = ["title", "ticket", "product", "published_by", "published_at", "withdrawn_at"]
+    list_select_related = ["ticket", "product", "published_by"]
+    list_filter = ["product", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title"]
+    fields = ["ticket_link", "title", "answer_text", "product", "published_by", "published_at"]
+    readonly_fields = ["ticket_link", "product", "published_by", "published_at"]
+    ordering = ["-id"]
+    actions = ["withdraw"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # published from a solved ticket (the ticket list's action)
+
+    @admin.display(description="Ticket")
+    def ticket_link(self, obj: PublishedAnswer) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:tickets_ticket_change", args=[obj.ticket_id]),
+            obj.ticket.reference,
+        )
+
+    @admin.action(description="Withdraw: no customer is shown it any more")
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[PublishedAnswer]) -> None:
+        technician = getattr(request.user, "technician", None)
+        actor = technician or SystemActor(name=f"admin {request.user.get_username()}")
+        for answer in queryset.select_related("ticket"):
+            withdraw_answer(actor=actor, ticket=answer.ticket)

@@ -86,3 +86,5 @@ class EventKind(models.TextChoices):
     UPLOAD_LINK_REVOKED = "upload_link_revoked", "Upload link revoked"
     FILE_UPLOADED = "file_uploaded", "File uploaded through a link"
     PARTICIPANT_ADDED = "participant_added", "Participant added"
+    ANSWER_PUBLISHED = "answer_published", "Answer published for every customer"
+    ANSWER_WITHDRAWN = "answer_withdrawn", "Published answer withdrawn"

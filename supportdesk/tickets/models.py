@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from supportdesk.accounts.models import Contact, Organization, Team, Technician
+from supportdesk.accounts.models import Contact, License, Organization, Team, Technician
 from supportdesk.catalog.models import Product, ProductVersion
 from supportdesk.core.choices import Language
 from supportdesk.core.models import Blob
+from supportdesk.plans.entitlement import EntitlementStatus
 from supportdesk.plans.models import Plan, PlanNotice, SlaTarget, Subscription
 from supportdesk.tickets.choices import (
     UNRESOLVED_STATUSES,
@@ -75,6 +76,26 @@ class Ticket(models.Model):
         blank=True,
         help_text="Set when the customer's subscription could not serve this request.",
     )
+    # The entitlement check at intake (plans/entitlement.py); empty for tickets opened
+    # before it existed or by an import.
+    entitlement = models.CharField(
+        max_length=20, choices=EntitlementStatus.CHOICES, blank=True, default=""
+    )
+    license = models.ForeignKey(
+        License,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The licence the request was checked (and counted) against.",
+    )
+    out_of_scope = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Why free support does not cover it (category, own_code): Direct Assistance.",
+    )
+    # The normalized error's hash (tickets/signatures.py): the same error groups tickets.
+    error_signature = models.CharField(max_length=64, blank=True, default="")
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
@@ -121,6 +142,11 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-number"], name="ticket_status_number"),
             models.Index(fields=["requester", "-number"], name="ticket_requester_number"),
             models.Index(fields=["organization", "-number"], name="ticket_organization_number"),
+            # Similar tickets: the same error first, then the same product's latest solved.
+            # Not partial (on signature != ""): SQLite would use it only for queries that
+            # repeat that condition with a literal, which Django's bound parameters are not.
+            models.Index(fields=["error_signature", "-number"], name="ticket_error_signature"),
+            models.Index(fields=["product", "status", "-number"], name="ticket_product_status"),
         ]
 
     def __str__(self) -> str:
@@ -129,6 +155,35 @@ class Ticket(models.Model):
     @property
     def reference(self) -> str:
         return format_reference(self.number)
+
+
+class PublishedAnswer(models.Model):
+    """A solved ticket's answer a technician made public: any customer may be shown it
+    (title and answer text only, written for everyone) when they describe the same
+    problem. The ticket itself stays private to its organization."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="published")
+    title = models.CharField(max_length=250)
+    answer_text = models.TextField()
+    # Copied from the ticket when published: the deflection lookups read only this table.
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error_signature = models.CharField(max_length=64, blank=True, default="")
+    published_by = models.ForeignKey(
+        Technician, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["error_signature", "-id"], name="published_signature"),
+            models.Index(fields=["product", "-id"], name="published_product"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class TicketNumberSequence(models.Model):

@@ -22,6 +22,7 @@ from supportdesk.tickets.access import TICKET_RELATIONS, tickets_visible_to
 from supportdesk.tickets.choices import UNRESOLVED_STATUSES, MessageKind, Status
 from supportdesk.tickets.counters import read_count
 from supportdesk.tickets.models import Attachment, Deadline, Message, Ticket, TicketEvent
+from supportdesk.tickets.similar import SimilarTicket, similar_tickets
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class TicketDetail:
     tags: list[str] = field(default_factory=list)
     # Service-level clocks, oldest first; empty for customers, like the audit trail.
     deadlines: list[Deadline] = field(default_factory=list)
+    # Solved tickets like this one (the same error first), for technicians only.
+    similar: list[SimilarTicket] = field(default_factory=list)
 
 
 class _InConstants(Lookup[Any]):
@@ -145,6 +148,7 @@ def get_ticket_detail(*, viewer: Actor, ticket: Ticket) -> TicketDetail:
         events=events,
         tags=sorted(ticket.tags.values_list("name", flat=True)),
         deadlines=[] if is_customer else list(ticket.deadlines.order_by("id")),
+        similar=[] if is_customer else similar_tickets(ticket),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from supportdesk.core.clock import now
+from supportdesk.tickets.entitlement import entitlement_facts
 from supportdesk.tickets.models import Attachment, Deadline, Message, Ticket, TicketEvent
 from supportdesk.tickets.selectors import TicketDetail
 
@@ -166,4 +167,18 @@ def ticket_detail(detail: TicketDetail) -> dict[str, Any]:
     data["events"] = [event_data(e) for e in detail.events]
     at = now()
     data["deadlines"] = [deadline_data(d, at=at) for d in detail.deadlines]
+    data["entitlement"] = {
+        **entitlement_facts(ticket),
+        "license": ticket.license.serial if ticket.license is not None else None,
+        "error_signature": ticket.error_signature or None,
+    }
+    data["similar_solved"] = [
+        {
+            "reference": item.reference,
+            "subject": item.subject,
+            "status": item.status,
+            "match": item.match,
+        }
+        for item in detail.similar
+    ]
     return data

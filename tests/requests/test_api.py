@@ -13,7 +13,7 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from supportdesk.accounts.models import Contact
+from supportdesk.accounts.models import Contact, License
 from supportdesk.catalog.models import Product
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.requests.tokens import issue_api_token, revoke_api_token
@@ -27,7 +27,7 @@ NINE_MB = 9 * 1000 * 1000
 
 
 @pytest.fixture
-def catalog(product: Product, free_plan: Plan) -> Product:
+def catalog(product: Product, free_plan: Plan, customer: Contact) -> Product:
     # Free support promises an answer within one working day: the response states when.
     SlaTarget.objects.create(
         plan=free_plan,
@@ -38,6 +38,10 @@ def catalog(product: Product, free_plan: Plan) -> Product:
     )
     ProductVersionFactory(product=product, name="2025", rank=25)
     ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
+    # The licence full_request names: the request is entitled, its urgency stands.
+    License.objects.create(
+        organization=customer.organization, product=product, serial="WD-2026-0001"
+    )
     return product
 
 

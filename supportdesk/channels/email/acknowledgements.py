@@ -15,6 +15,7 @@ from supportdesk.core.choices import Language
 from supportdesk.core.errors import InvalidInput
 from supportdesk.plans.models import PlanNotice
 from supportdesk.tickets.choices import Channel, MessageKind
+from supportdesk.tickets.entitlement import entitlement_facts
 from supportdesk.tickets.models import Attachment, Message, Ticket
 from supportdesk.tickets.selectors import answer_promise
 from supportdesk.tickets.services.uploads import invite_uploads_for_new_request
@@ -198,6 +199,10 @@ def acknowledgement_text(ticket: Ticket, *, had_files: bool = True) -> tuple[str
     ]
     if ticket.plan_notice:
         paragraphs.append(texts.notices.get(ticket.plan_notice, ticket.get_plan_notice_display()))
+    # The entitlement check's outcome, plainly: the request is handled either way.
+    entitlement = entitlement_facts(ticket)["message"]
+    if entitlement:
+        paragraphs.append(entitlement)
     removed = _removed_attachments(ticket) if had_files else []
     # An agreement for the customer: a link for this request's files that mail cannot carry.
     upload = invite_uploads_for_new_request(ticket)

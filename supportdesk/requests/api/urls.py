@@ -1,10 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 
-from supportdesk.requests.api import tickets, views
+from supportdesk.requests.api import similar, tickets, views
 
 urlpatterns = [
     path("requests", views.RequestsView.as_view(), name="api-requests"),
+    re_path(
+        r"^similar(?:/(?P<answer_id>\d{1,18}))?$", similar.SimilarView.as_view(), name="api-similar"
+    ),
     path("tickets/<str:reference>", views.TicketStatusView.as_view(), name="api-ticket"),
     # The customer's tickets and the request tool's policy (supportdesk/requests/api/tickets.py).
     path("policy", tickets.PolicyView.as_view(), name="api-policy"),

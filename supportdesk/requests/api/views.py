@@ -31,6 +31,7 @@ from supportdesk.requests.validation import (
 )
 from supportdesk.tickets.access import access_ticket_for_customer
 from supportdesk.tickets.choices import MessageKind
+from supportdesk.tickets.entitlement import entitlement_facts
 from supportdesk.tickets.models import Attachment, Message, Ticket
 from supportdesk.tickets.selectors import answer_promise, public_messages
 
@@ -125,6 +126,21 @@ _submitted = inline_serializer(
         "answer_by": serializers.DateTimeField(allow_null=True),
         "answer_by_text": serializers.CharField(allow_null=True),
         "attachments": _attachment.__class__(many=True),
+        "entitlement": inline_serializer(
+            "Entitlement",
+            {
+                "status": serializers.CharField(
+                    allow_null=True,
+                    help_text=(
+                        "entitled, paid_plan, no_licence, serial_unknown, "
+                        "version_not_covered, no_requests_left or not_checked"
+                    ),
+                ),
+                "message": serializers.CharField(help_text="in the customer's language"),
+                "requests_left": serializers.IntegerField(allow_null=True),
+                "out_of_scope": serializers.CharField(allow_null=True),
+            },
+        ),
     },
 )
 
@@ -339,6 +355,10 @@ class RequestsView(CustomerApiView):
                     }
                     for item in attachments
                 ],
+                # Never a refusal: the request is opened whatever the outcome.
+                "entitlement": (
+                    None if submitted.follow_up else entitlement_facts(ticket, language=language)
+                ),
             },
             status=status.HTTP_201_CREATED,
         )

@@ -14,6 +14,7 @@ from supportdesk.tickets.services.merging import merge_tickets
 from supportdesk.tickets.services.messages import NewAttachment, StoredAttachment
 from supportdesk.tickets.services.opening import open_ticket
 from supportdesk.tickets.services.participants import add_participant
+from supportdesk.tickets.services.publishing import publish_answer, withdraw_answer
 from supportdesk.tickets.services.rereview import request_rereview
 from supportdesk.tickets.services.routing import route_new_ticket
 from supportdesk.tickets.services.status import change_priority, change_status, set_tags
@@ -51,6 +52,7 @@ __all__ = [
     "merge_tickets",
     "move_ticket_to_team",
     "open_ticket",
+    "publish_answer",
     "record_time_spent",
     "reply_to_ticket",
     "request_rereview",
@@ -61,4 +63,5 @@ __all__ = [
     "set_assignment",
     "set_tags",
     "unassign_ticket",
+    "withdraw_answer",
 ]

@@ -14,6 +14,12 @@ from supportdesk.catalog.models import Product, ProductVersion
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, PermissionDenied
+from supportdesk.plans.entitlement import (
+    DEPRIORITIZED,
+    check_entitlement,
+    count_request,
+    out_of_scope_reason,
+)
 from supportdesk.plans.selectors import coverage_for
 from supportdesk.tickets import service_levels
 from supportdesk.tickets import tasks as ticket_tasks
@@ -35,6 +41,7 @@ from supportdesk.tickets.services.common import clean_body, clean_line, counted_
 from supportdesk.tickets.services.messages import NewAttachment, add_message
 from supportdesk.tickets.services.routing import needs_routing
 from supportdesk.tickets.services.status import normalize_tags
+from supportdesk.tickets.signatures import error_line, error_signature
 
 
 def open_ticket(
@@ -55,9 +62,18 @@ def open_ticket(
     attachments: Sequence[NewAttachment] = (),
     origin: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
+    serial: str | None = None,
+    error_text: str | None = None,
 ) -> Ticket:
     """Open a ticket with the customer's first message. Tickets without a team are routed
-    by a background task enqueued in the same transaction."""
+    by a background task enqueued in the same transaction.
+
+    The entitlement is checked (plans/entitlement.py) against the licence of `serial`, or
+    the organization's licence of the product; a covered free request is counted against
+    the licence in the same transaction. Whatever the outcome, the ticket is opened: a
+    request not entitled (see plans.entitlement.DEPRIORITIZED) is tagged "not-entitled" and
+    served after the others (priority low); the technician decides. `error_text`
+    (else an error-like line of the body) gives the ticket its error signature."""
     if isinstance(actor, Contact) and actor.pk != requester.pk:
         raise PermissionDenied("A customer can only open requests in their own name")
     problems: dict[str, str] = {}
@@ -88,7 +104,38 @@ def open_ticket(
     paid = coverage.plan is not None and coverage.plan.is_paid
     if paid and PRIORITY_RANK[Priority(priority)] < PRIORITY_RANK[Priority.HIGH]:
         priority = Priority.HIGH
+    # A Standard Request's own fields, whichever channel brought it (API, standardized mail).
+    if details and "format" in details:
+        customer = details.get("customer")
+        given = customer.get("serial") if isinstance(customer, Mapping) else None
+        serial = serial or (given if isinstance(given, str) else None)
+        if error_text is None:
+            given = details.get("error_text")
+            error_text = given if isinstance(given, str) else ""
+    entitlement = check_entitlement(
+        plan=coverage.plan,
+        organization=organization,
+        product=product,
+        version=product_version,
+        serial=serial,
+        on=timezone.localdate(at),
+    )
+    # What a subscriber asks is the subscription's business; free support has a scope.
+    out_of_scope = (
+        "" if paid else out_of_scope_reason(category=category, text=f"{subject}\n{body_text}")
+    )
+    signature = error_signature(
+        error_text if error_text is not None else error_line(body_text),
+        product_code=product.code if product is not None else None,
+    )
     with transaction.atomic():
+        # Counted here, so a request that fails to open takes nothing from the licence.
+        entitlement = count_request(entitlement)
+        if entitlement.status in DEPRIORITIZED:
+            tag_names = normalize_tags([*tag_names, "not-entitled"])
+            priority = Priority.LOW
+        if out_of_scope:
+            tag_names = normalize_tags([*tag_names, "out-of-scope"])
         (number,) = allocate_ticket_numbers(1)
         ticket = Ticket.objects.create(
             number=number,
@@ -106,6 +153,10 @@ def open_ticket(
             plan=coverage.plan,
             subscription=coverage.subscription,
             plan_notice=coverage.notice,
+            entitlement=entitlement.status,
+            license=entitlement.license,
+            out_of_scope=out_of_scope,
+            error_signature=signature,
             created_at=at,
             updated_at=at,
             last_customer_message_at=at,
@@ -139,7 +190,12 @@ def open_ticket(
             kind=EventKind.OPENED,
             actor=actor,
             at=at,
-            data={"channel": channel, "team": team.slug if team else None},
+            data={
+                "channel": channel,
+                "team": team.slug if team else None,
+                "entitlement": entitlement.status,
+                **({"out_of_scope": out_of_scope} if out_of_scope else {}),
+            },
         )
         if needs_routing(ticket):
             ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk)
