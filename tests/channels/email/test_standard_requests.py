@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from supportdesk.accounts.models import Contact, Team
+from supportdesk.accounts.models import Contact, License, Team
 from supportdesk.catalog.models import Product
 from supportdesk.channels.email.models import InboundMail, OutboundMail
 from supportdesk.channels.email.outbound import build_message
@@ -85,7 +85,7 @@ def standardized_mail(
 
 
 @pytest.fixture
-def catalog(product: Product, free_plan: Plan, team: Team) -> Product:
+def catalog(product: Product, free_plan: Plan, team: Team, customer: Contact) -> Product:
     SlaTarget.objects.create(
         plan=free_plan,
         metric=SlaTarget.Metric.FIRST_RESPONSE,
@@ -95,6 +95,10 @@ def catalog(product: Product, free_plan: Plan, team: Team) -> Product:
     )
     ProductVersionFactory(product=product, name="2025", rank=25)
     ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
+    # The licence full_request names: the request is entitled, its urgency stands.
+    License.objects.create(
+        organization=customer.organization, product=product, serial="WD-2026-0001"
+    )
     return product
 
 
