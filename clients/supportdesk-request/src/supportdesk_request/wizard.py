@@ -200,13 +200,19 @@ def _chosen(answer: str, choices: Sequence[str], language: str) -> str:
         names = {choice, *texts.CHOICE_LABELS.get(choice, {}).values()}
         if answer in names:
             return choice
-    prefixed = {
-        choice
-        for choice in choices
-        for name in (choice, choice_label(choice, language))
-        if answer and name.startswith(answer)
-    }
-    return prefixed.pop() if len(prefixed) == 1 else answer
+    if not answer:
+        return answer
+    # A prefix of the labels the customer reads first ("so" is "souvent" in French), then
+    # of the English values.
+    for in_language in (True, False):
+        prefixed = [
+            choice
+            for choice in choices
+            if (choice_label(choice, language) if in_language else choice).startswith(answer)
+        ]
+        if len(prefixed) == 1:
+            return prefixed[0]
+    return answer
 
 
 def _get(document: dict[str, Any], pointer: str) -> Any:
