@@ -86,3 +86,9 @@ def test_a_missing_translation_falls_back_to_english() -> None:
     assert texts.text("cancelled", "de") == "Cancelled: nothing was sent."
     assert texts.choice_label("always", "de") == "always"
     assert texts.choice_label("unknown", "fr") == "unknown"
+
+
+def test_the_translated_words_name_what_the_wizard_knows() -> None:
+    assert set(texts.FIELD_WORDS.values()) <= set(wizard.EDITABLE)
+    assert set(texts.COMMAND_WORDS.values()) == {"send", "edit", "remove", "cancel", "show"}
+    assert texts.YES_WORDS.isdisjoint(texts.NO_WORDS)

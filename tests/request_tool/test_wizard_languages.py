@@ -118,6 +118,8 @@ def test_a_question_in_spanish_from_the_drafts_language(
         "",
         "no",  # the similar request does not answer
         "quitar 1",
+        "editar urgencia",  # a field named in Spanish
+        "crítica",
         "enviar",
     ]
     draft = {**identity(), "language": "es"}
@@ -130,7 +132,7 @@ def test_a_question_in_spanish_from_the_drafts_language(
     )
     assert result is not None
     assert result["language"] == "es"
-    assert result["urgency"] == "high"
+    assert result["urgency"] == "critical"
     assert result["_files"] == [{"path": str(shot), "role": "screenshot", "compress": True}]
     assert "os" not in result["environment"]
     for text in (
@@ -146,7 +148,8 @@ def test_a_question_in_spanish_from_the_drafts_language(
         "Su solicitud, tal como se enviará",
         "Tipo: pregunta\n",
         "Urgencia: alta\n",
-        "Orden (enviar, editar CAMPO, quitar N, cancelar): ",
+        "Urgencia: crítica\n",
+        "Comando (enviar, editar CAMPO, quitar N, cancelar): ",
         "  Quitado [1] environment.os: no se enviará.",
     ):
         assert text in output

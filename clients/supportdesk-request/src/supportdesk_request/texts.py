@@ -342,7 +342,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "review.prompt": {
         "en": "Command ({commands}): ",
-        "es": "Orden ({commands}): ",
+        "es": "Comando ({commands}): ",
         "fr": "Commande ({commands}) : ",
     },
     "review.cannot_send": {
@@ -367,12 +367,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "review.unknown_command": {
         "en": "  ! unknown command {command!r}",
-        "es": "  ! orden desconocida {command!r}",
+        "es": "  ! comando desconocido {command!r}",
         "fr": "  ! commande inconnue {command!r}",
     },
     "review.help": {
         "en": "Commands: {commands}. Fields: {fields}.",
-        "es": "Órdenes: {commands}. Campos: {fields}.",
+        "es": "Comandos: {commands}. Campos: {fields}.",
         "fr": "Commandes : {commands}. Champs : {fields}.",
     },
     "review.remove_usage": {
@@ -827,6 +827,41 @@ COMMAND_WORDS: dict[str, str] = {
     "review": "show",
     "mostrar": "show",
     "afficher": "show",
+}
+
+# "edit FIELD" with the field named in Spanish or French (the help lists the format's
+# English names, which are accepted in every language).
+FIELD_WORDS: dict[str, str] = {
+    "tipo": "type",
+    "producto": "product",
+    "produit": "product",
+    "versión": "version",
+    "asunto": "subject",
+    "objet": "subject",
+    "sujet": "subject",
+    "descripción": "description",
+    "pasos": "steps",
+    "étapes": "steps",
+    "esperado": "expected",
+    "attendu": "expected",
+    "real": "actual",
+    "constaté": "actual",
+    "frecuencia": "frequency",
+    "fréquence": "frequency",
+    "erreur": "error",
+    "contournements": "workarounds",
+    "soluciones": "workarounds",
+    "código": "code",
+    "urgencia": "urgency",
+    "urgence": "urgency",
+    "idioma": "language",
+    "langue": "language",
+    "archivos": "files",
+    "fichiers": "files",
+    "correo": "email",
+    "serie": "serial",
+    "série": "serial",
+    "ticket": "related_ticket",
 }
 
 

@@ -649,7 +649,7 @@ class _Wizard:
             self.term.say_text("review.removed", number=number, key=key)
 
     def edit(self, name: str) -> bool:
-        field = EDITABLE.get(name)
+        field = EDITABLE.get(texts.FIELD_WORDS.get(name, name))
         if field is None:
             self.term.say_text("review.edit_usage", fields=EDIT_NAMES)
             return False
