@@ -223,3 +223,32 @@ def test_advice_never_blocks_sending() -> None:
     document = changed(complete_bug(), actual="No footer. Also, the editor crashes.")
     assert document_problems(document) == []
     assert [advice.pointer for advice in document_advice(document)] == ["/actual"]
+
+
+def test_the_local_problems_and_advice_come_in_the_language_asked_for() -> None:
+    document = changed(without(BUG, "attachments", "steps"), subject="ab", colour="blue")
+    french = {(problem.pointer, problem.message) for problem in document_problems(document, "fr")}
+    assert french == {
+        ("/steps", "ce champ est obligatoire"),
+        ("/subject", "trop court : au moins 3 caractères"),
+        ("/colour", "champ inconnu (le format n'a pas de champ de ce nom)"),
+    }
+    spanish = document_problems(changed(document, code_extract="x\n" * 31), "es")
+    assert (
+        "/code_extract",
+        "un extracto de código tiene como máximo 30 líneas (hay 31): "
+        "conserve las líneas que muestran el problema",
+    ) in {(problem.pointer, problem.message) for problem in spanish}
+    # The same pointers whatever the language: only the words change.
+    assert [p.pointer for p in document_problems(document)] == [
+        p.pointer for p in document_problems(document, "es")
+    ]
+    assert field_problem("/steps", [], {"type": "bug"}, "es") == (
+        "indique al menos un paso: el técnico de soporte los repite"
+    )
+    advice = field_advice("/subject", "L'export échoue. Aussi, l'éditeur plante", "fr")
+    assert advice is not None
+    assert advice.startswith("cela ressemble à plus d'un incident (« Aussi »)")
+    advice = field_advice("/error_text", "Error 1: a\nError 2: b", "es")
+    assert advice is not None
+    assert "(errores distintos: Error 1, Error 2)" in advice

@@ -42,7 +42,9 @@ def drive(
     collected: list[CollectedItem] | None = None,
     **options: Any,
 ) -> tuple[dict[str, Any] | None, str]:
-    """Run the wizard on these lines of input; the result and everything it printed."""
+    """Run the wizard on these lines of input; the result and everything it printed. In
+    English unless `ui_language` says otherwise (never the machine's locale)."""
+    options.setdefault("ui_language", "en")
     stdout = io.StringIO()
     result = run_wizard(
         identity() if draft is None else draft,
@@ -355,10 +357,10 @@ def test_an_unknown_product_or_version_of_the_policy_is_refused() -> None:
 # --- a real terminal --------------------------------------------------------------------
 
 
-def spawn_driver(out: Path, *arguments: str) -> pexpect.spawn:
+def spawn_driver(out: Path, *arguments: str, language: str = "en") -> pexpect.spawn:
     child = pexpect.spawn(
         sys.executable,
-        [str(DRIVER), str(out), *arguments],
+        [str(DRIVER), str(out), "--language", language, *arguments],
         cwd=str(REPO),
         encoding="utf-8",
         timeout=30,

@@ -3,6 +3,9 @@ an IDE would pre-fill it, a few collected items, a small attachment limit, then 
 result as JSON to OUT ("null" when the customer cancelled).
 
     python tests/request_tool/wizard_driver.py OUT.json [--similar] [--max-bytes N]
+        [--language en|es|fr]
+
+Without --language the wizard speaks the locale's language (LC_ALL, LC_MESSAGES, LANG).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--similar", action="store_true")
     parser.add_argument("--max-bytes", type=int, default=1024)
+    parser.add_argument("--language", choices=("en", "es", "fr"), default=None)
     arguments = parser.parse_args()
     draft: dict[str, Any] = {
         "customer": {"email": "ann@example.com", "serial": "WD-2026-0001"},
@@ -51,6 +55,7 @@ def main() -> int:
         find_similar=similar_requests if arguments.similar else None,
         stdin=sys.stdin,
         stdout=sys.stdout,
+        ui_language=arguments.language,
     )
     arguments.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0 if result is not None else 1

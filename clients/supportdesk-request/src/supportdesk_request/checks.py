@@ -9,18 +9,23 @@ validation.py; they are restated here because the tool imports nothing from the 
 (customers install it alone). tests/request_tool/test_checks.py holds both to the same
 verdicts on the same documents.
 
-- `document_problems(document)`: what the server would refuse (blocking).
-- `document_advice(document)`: what the server accepts but answers slower (a warning:
-  the customer may send anyway), today "one incident per request".
-- `field_problem(pointer, value, document)` / `field_advice(pointer, value)`: the same,
-  for one answer as the wizard receives it."""
+- `document_problems(document, language="en")`: what the server would refuse (blocking).
+- `document_advice(document, language="en")`: what the server accepts but answers slower
+  (a warning: the customer may send anyway), today "one incident per request".
+- `field_problem(pointer, value, document, language="en")` /
+  `field_advice(pointer, value, language="en")`: the same, for one answer as the wizard
+  receives it.
+
+The messages come from texts.MESSAGES in English, Spanish or French (`language`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from supportdesk_request.wizard_texts import text
 
 FORMAT_NAME = "supportdesk-request"
 FORMAT_VERSION = 1
@@ -46,7 +51,19 @@ REQUIRED = ("format", "version", "customer", "product", "type", "subject")
 @dataclass(frozen=True)
 class LocalProblem:
     pointer: str  # JSON pointer of the field, "" for the whole request
-    message: str  # in English; the server's own refusal comes in the customer's language
+    message: str  # in the language asked for (English by default), like the server's
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A problem before it is put in words: the message id of texts.MESSAGES, its values."""
+
+    pointer: str
+    message_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def local(self, language: str) -> LocalProblem:
+        return LocalProblem(self.pointer, text(self.message_id, language, **self.values))
 
 
 @dataclass(frozen=True)
@@ -58,13 +75,13 @@ class _Text:
     choices: tuple[str, ...] = ()
     one_line: bool = False
     pattern: str | None = None
-    form: str = "not in the expected form"
+    form: str = "check.form"  # the message id when the value does not match `pattern`
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _TEXT_FIELDS: dict[str, _Text] = {
     "/language": _Text(2, choices=LANGUAGES),
-    "/customer/email": _Text(254, pattern=_EMAIL, form="not a valid email address"),
+    "/customer/email": _Text(254, pattern=_EMAIL, form="check.email"),
     "/customer/customer_number": _Text(40),
     "/customer/serial": _Text(64),
     "/product/code": _Text(40, 1),
@@ -82,9 +99,7 @@ _TEXT_FIELDS: dict[str, _Text] = {
     "/code_extract": _Text(6000),
     "/urgency": _Text(10, choices=URGENCIES),
     "/last_working_version": _Text(60),
-    "/related_ticket": _Text(
-        100, pattern=r"^[A-Za-z]+-[0-9]+$", form="expected a ticket reference like SD-100001"
-    ),
+    "/related_ticket": _Text(100, pattern=r"^[A-Za-z]+-[0-9]+$", form="check.ticket_reference"),
     "/environment/os": _Text(200),
     "/environment/architecture": _Text(40),
     "/environment/language": _Text(40),
@@ -143,19 +158,21 @@ def code_lines(text: str) -> int:
     return len(text.rstrip("\n").splitlines())
 
 
-def _text_problem(spec: _Text, value: Any) -> str | None:
+def _text_problem(pointer: str, spec: _Text, value: Any) -> _Found | None:
     if not isinstance(value, str):
-        return "expected text"
+        return _Found(pointer, "check.text")
     if spec.choices:
-        return None if value in spec.choices else "expected one of: " + ", ".join(spec.choices)
+        if value in spec.choices:
+            return None
+        return _Found(pointer, "check.one_of", {"choices": ", ".join(spec.choices)})
     if spec.one_line and ("\n" in value or "\r" in value):
-        return "one line only: put the details in the other fields"
+        return _Found(pointer, "check.one_line")
     if len(value) < spec.min_length:
-        return f"too short: at least {spec.min_length} characters"
+        return _Found(pointer, "check.too_short", {"limit": spec.min_length})
     if len(value) > spec.max_length:
-        return f"too long: at most {spec.max_length} characters ({len(value)} given)"
+        return _Found(pointer, "check.too_long", {"limit": spec.max_length, "given": len(value)})
     if spec.pattern and not re.match(spec.pattern, value):
-        return spec.form
+        return _Found(pointer, spec.form)
     return None
 
 
@@ -163,19 +180,19 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _problems_at(pointer: str, value: Any) -> list[LocalProblem]:
+def _problems_at(pointer: str, value: Any) -> list[_Found]:
     """Every problem of one field's value, whatever the rest of the document holds."""
     if pointer in _TEXT_FIELDS:
-        found = _text_problem(_TEXT_FIELDS[pointer], value)
-        return [LocalProblem(pointer, found)] if found else []
+        found = _text_problem(pointer, _TEXT_FIELDS[pointer], value)
+        return [found] if found else []
     if pointer in _COUNTS:
-        return [] if _is_count(value) else [LocalProblem(pointer, "expected a whole number >= 0")]
+        return [] if _is_count(value) else [_Found(pointer, "check.count")]
     if pointer == "/format":
         ok = value == FORMAT_NAME
-        return [] if ok else [LocalProblem(pointer, f'expected "{FORMAT_NAME}"')]
+        return [] if ok else [_Found(pointer, "check.constant", {"value": f'"{FORMAT_NAME}"'})]
     if pointer == "/version":
         ok = value == FORMAT_VERSION and not isinstance(value, bool)
-        return [] if ok else [LocalProblem(pointer, f"expected {FORMAT_VERSION}")]
+        return [] if ok else [_Found(pointer, "check.constant", {"value": FORMAT_VERSION})]
     if pointer == "/steps":
         return _steps_problems(value)
     if pointer == "/attachments":
@@ -184,107 +201,101 @@ def _problems_at(pointer: str, value: Any) -> list[LocalProblem]:
         return _addons_problems(value)
     if pointer in _OBJECTS:
         return _object_problems(pointer, value)
-    return [LocalProblem(pointer, "unknown field (the format has no field of this name)")]
+    return [_Found(pointer, "check.unknown_field")]
 
 
-def _object_problems(pointer: str, value: Any) -> list[LocalProblem]:
+def _object_problems(pointer: str, value: Any) -> list[_Found]:
     if not isinstance(value, Mapping):
-        return [LocalProblem(pointer, "expected an object")]
+        return [_Found(pointer, "check.object")]
     fields, required = _OBJECTS[pointer]
     problems = [
-        LocalProblem(f"{pointer}/{name}", "this field is required")
-        for name in required
-        if name not in value
+        _Found(f"{pointer}/{name}", "check.required") for name in required if name not in value
     ]
     for name, item in value.items():
         if name not in fields:
-            problems.append(LocalProblem(f"{pointer}/{name}", "unknown field"))
+            problems.append(_Found(f"{pointer}/{name}", "check.unknown_subfield"))
         else:
             problems.extend(_problems_at(f"{pointer}/{name}", item))
     return problems
 
 
-def _steps_problems(value: Any) -> list[LocalProblem]:
+def _steps_problems(value: Any) -> list[_Found]:
     if not isinstance(value, list):
-        return [LocalProblem("/steps", "expected a list of steps")]
+        return [_Found("/steps", "check.steps_list")]
     if len(value) > 50:
-        return [LocalProblem("/steps", f"at most 50 steps ({len(value)} given)")]
+        return [_Found("/steps", "check.too_many_steps", {"limit": 50, "given": len(value)})]
     problems = []
     for index, step in enumerate(value):
         if not isinstance(step, str) or not step.strip():
-            problems.append(LocalProblem(f"/steps/{index}", "a step is a line of text"))
+            problems.append(_Found(f"/steps/{index}", "check.step_text"))
         elif len(step) > 1000:
-            problems.append(LocalProblem(f"/steps/{index}", "too long: at most 1000 characters"))
+            problems.append(_Found(f"/steps/{index}", "check.step_too_long", {"limit": 1000}))
     return problems
 
 
-def _addons_problems(value: Any) -> list[LocalProblem]:
+def _addons_problems(value: Any) -> list[_Found]:
     if not isinstance(value, list) or len(value) > 100:
-        return [LocalProblem("/environment/addons", "expected a list of at most 100 add-ons")]
+        return [_Found("/environment/addons", "check.addons_list", {"limit": 100})]
     problems = []
     for index, addon in enumerate(value):
         at = f"/environment/addons/{index}"
         if not isinstance(addon, Mapping) or set(addon) != {"name", "version"}:
-            problems.append(LocalProblem(at, "an add-on has a name and a version, nothing else"))
+            problems.append(_Found(at, "check.addon_fields"))
             continue
         name, version = addon["name"], addon["version"]
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
-            problems.append(LocalProblem(f"{at}/name", "expected a name of 1 to 100 characters"))
+            problems.append(_Found(f"{at}/name", "check.addon_name"))
         if not isinstance(version, str) or len(version) > 60:
-            problems.append(LocalProblem(f"{at}/version", "expected a version (60 characters)"))
+            problems.append(_Found(f"{at}/version", "check.addon_version"))
     return problems
 
 
-def _manifest_problems(value: Any) -> list[LocalProblem]:
+def _manifest_problems(value: Any) -> list[_Found]:
     """Each entry complete and well-formed; whether it matches the files is the sender's
     (the tool builds the manifest from the files themselves)."""
     if not isinstance(value, list):
-        return [LocalProblem("/attachments", "expected a list of files")]
+        return [_Found("/attachments", "check.files_list")]
     if len(value) > 20:
-        return [LocalProblem("/attachments", f"at most 20 files ({len(value)} given)")]
-    problems: list[LocalProblem] = []
+        return [_Found("/attachments", "check.too_many_files", {"limit": 20, "given": len(value)})]
+    problems: list[_Found] = []
     names: set[str] = set()
     for index, entry in enumerate(value):
         at = f"/attachments/{index}"
         if not isinstance(entry, Mapping):
-            problems.append(LocalProblem(at, "expected an object"))
+            problems.append(_Found(at, "check.object"))
             continue
         for name in ("name", "size", "sha256", "role"):
             if name not in entry:
-                problems.append(LocalProblem(f"{at}/{name}", "this field is required"))
+                problems.append(_Found(f"{at}/{name}", "check.required"))
         for name in entry:
             if name not in ("name", "size", "sha256", "role"):
-                problems.append(LocalProblem(f"{at}/{name}", "unknown field"))
+                problems.append(_Found(f"{at}/{name}", "check.unknown_subfield"))
         file_name = entry.get("name")
         if "name" in entry and (not isinstance(file_name, str) or not 1 <= len(file_name) <= 255):
-            problems.append(LocalProblem(f"{at}/name", "expected a file name (255 characters)"))
+            problems.append(_Found(f"{at}/name", "check.file_name"))
         elif isinstance(file_name, str):
             if file_name in names:
-                problems.append(
-                    LocalProblem(f"{at}/name", f"the file {file_name!r} is listed twice")
-                )
+                problems.append(_Found(f"{at}/name", "check.file_twice", {"name": file_name}))
             names.add(file_name)
         if "size" in entry and not _is_count(entry["size"]):
-            problems.append(LocalProblem(f"{at}/size", "expected a size in bytes"))
+            problems.append(_Found(f"{at}/size", "check.file_size"))
         digest = entry.get("sha256")
         if "sha256" in entry and not (
             isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)
         ):
-            problems.append(LocalProblem(f"{at}/sha256", "expected 64 lowercase hex digits"))
+            problems.append(_Found(f"{at}/sha256", "check.sha256"))
         if "role" in entry and entry["role"] not in ROLES:
-            problems.append(LocalProblem(f"{at}/role", "expected one of: " + ", ".join(ROLES)))
+            problems.append(_Found(f"{at}/role", "check.one_of", {"choices": ", ".join(ROLES)}))
     return problems
 
 
-def _content_problem(pointer: str, value: Any) -> str | None:
+def _content_problem(pointer: str, value: Any) -> _Found | None:
     """The rule a schema cannot state: a code extract is at most 30 lines."""
     if pointer == "/code_extract" and isinstance(value, str):
         lines = code_lines(value)
         if lines > CODE_EXTRACT_MAX_LINES:
-            return (
-                f"a code extract is at most {CODE_EXTRACT_MAX_LINES} lines ({lines} given): "
-                "keep the lines that show the problem"
-            )
+            values = {"limit": CODE_EXTRACT_MAX_LINES, "lines": lines}
+            return _Found(pointer, "check.code_too_long", values)
     return None
 
 
@@ -297,48 +308,49 @@ def required_fields(request_type: Any) -> tuple[str, ...]:
     return REQUIRED + REQUIRED_BY_TYPE.get(str(request_type), ())
 
 
-def field_problem(pointer: str, value: Any, document: Mapping[str, Any]) -> str | None:
+def field_problem(
+    pointer: str, value: Any, document: Mapping[str, Any], language: str = "en"
+) -> str | None:
     """What is wrong with one answer (`value` for the field at `pointer`, e.g. "/subject",
     "/steps", "/product/version"), given the rest of the document (a bug needs steps), or
-    None. An empty value is a problem only for a required field."""
+    None. An empty value is a problem only for a required field. In `language` (en, es,
+    fr)."""
     if _empty(value):
         top = pointer.split("/")[1] if pointer.count("/") == 1 else None
         needed = required_fields(document.get("type"))
         if top in needed or pointer in ("/customer/email", "/product/code", "/product/version"):
             if pointer == "/steps":
-                return "give at least one step: the support engineer repeats them"
-            return "this field is required"
+                return text("check.steps_required", language)
+            return text("check.required", language)
         return None
     problems = _problems_at(pointer, value)
-    if problems:
-        return problems[0].message
-    return _content_problem(pointer, value)
+    found = problems[0] if problems else _content_problem(pointer, value)
+    return found.local(language).message if found else None
 
 
-def document_problems(document: dict[str, Any]) -> list[LocalProblem]:
-    """Every problem of a complete document that the server would refuse it for. Keys
-    starting with "_" are the tool's own (e.g. "_files") and never sent."""
+def document_problems(document: dict[str, Any], language: str = "en") -> list[LocalProblem]:
+    """Every problem of a complete document that the server would refuse it for, worded in
+    `language` (en, es, fr). Keys starting with "_" are the tool's own (e.g. "_files") and
+    never sent."""
     if not isinstance(document, Mapping):
-        return [LocalProblem("", "the request must be a JSON object")]
-    problems: list[LocalProblem] = []
+        return [_Found("", "check.not_object").local(language)]
+    problems: list[_Found] = []
     for name in required_fields(document.get("type")):
         if name not in document:
-            problems.append(LocalProblem(f"/{name}", "this field is required"))
+            problems.append(_Found(f"/{name}", "check.required"))
         elif name == "steps" and document[name] == []:
-            problems.append(LocalProblem("/steps", "give at least 1"))
+            problems.append(_Found("/steps", "check.too_few_steps"))
     for name, value in document.items():
         if name.startswith("_"):
             continue
         if name not in _TOP_LEVEL:
-            problems.append(
-                LocalProblem(f"/{name}", "unknown field (the format has no field of this name)")
-            )
+            problems.append(_Found(f"/{name}", "check.unknown_field"))
             continue
         problems.extend(_problems_at(f"/{name}", value))
         content = _content_problem(f"/{name}", value)
         if content:
-            problems.append(LocalProblem(f"/{name}", content))
-    return problems
+            problems.append(content)
+    return [problem.local(language) for problem in problems]
 
 
 # --- Advice: one incident per request -------------------------------------------------
@@ -371,10 +383,7 @@ _CHAIN = re.compile(
     r"^\s*caused by|during handling of the above exception|the above exception was",
     re.IGNORECASE | re.MULTILINE,
 )
-ONE_INCIDENT_ADVICE = (
-    "this looks like more than one incident ({why}). One incident per request is answered "
-    "sooner: send the others as separate requests"
-)
+ONE_INCIDENT_ADVICE = "advice.one_incident"  # its message id in texts.MESSAGES
 
 
 def error_signatures(text: str) -> list[str]:
@@ -393,36 +402,40 @@ def error_signatures(text: str) -> list[str]:
     return found[:1] if _CHAIN.search(text) else found
 
 
-def incident_advice(text: str) -> str | None:
-    """Why this text seems to describe more than one incident, or None."""
-    if len(_NUMBERED_QUESTION.findall(text)) >= 2:
-        return ONE_INCIDENT_ADVICE.format(why="several numbered questions")
-    match = _SECOND_INCIDENT.search(text)
+def incident_advice(description: str, language: str = "en") -> str | None:
+    """Why this text seems to describe more than one incident, or None. The phrases are
+    recognized in English, Spanish and French whatever `language` the advice is in."""
+    if len(_NUMBERED_QUESTION.findall(description)) >= 2:
+        why = text("advice.numbered_questions", language)
+        return text(ONE_INCIDENT_ADVICE, language, why=why)
+    match = _SECOND_INCIDENT.search(description)
     if match:
         words = match.group(0).strip(" .!?:;\n")
-        return ONE_INCIDENT_ADVICE.format(why=f'"{words}"')
+        why = text("advice.words", language, words=words)
+        return text(ONE_INCIDENT_ADVICE, language, why=why)
     return None
 
 
-def field_advice(pointer: str, value: Any) -> str | None:
+def field_advice(pointer: str, value: Any, language: str = "en") -> str | None:
     """Advice on one answer (the server would accept it), or None."""
     if not isinstance(value, str) or not value.strip():
         return None
     if pointer == "/error_text":
         signatures = error_signatures(value)
         if len(signatures) >= 2:
-            return ONE_INCIDENT_ADVICE.format(why="different errors: " + ", ".join(signatures[:3]))
+            why = text("advice.different_errors", language, errors=", ".join(signatures[:3]))
+            return text(ONE_INCIDENT_ADVICE, language, why=why)
         return None
     if pointer in ("/subject", "/description", "/actual"):
-        return incident_advice(value)
+        return incident_advice(value, language)
     return None
 
 
-def document_advice(document: Mapping[str, Any]) -> list[LocalProblem]:
+def document_advice(document: Mapping[str, Any], language: str = "en") -> list[LocalProblem]:
     """Advice on a whole document: warnings the customer may send past."""
     advice = []
     for name in ("subject", "description", "actual", "error_text"):
-        found = field_advice(f"/{name}", document.get(name))
+        found = field_advice(f"/{name}", document.get(name), language)
         if found:
             advice.append(LocalProblem(f"/{name}", found))
     return advice

@@ -8,7 +8,12 @@ again; checks.field_advice: a warning the customer may keep), offers similar sol
 requests, then shows the whole request as it will be sent, secrets masked and every
 collected item numbered so the customer can leave any of them out before sending.
 
-Ctrl-D (end of input) or Ctrl-C anywhere cancels: nothing is sent."""
+Ctrl-D (end of input) or Ctrl-C anywhere cancels: nothing is sent.
+
+It speaks English, Spanish or French (every text is in texts.MESSAGES): the language asked
+for, else the language the customer wants the answer in, else the locale's. Whatever it
+speaks, it understands yes and no in the three languages, a choice by its English value,
+its label in any of them or its number, and the review's commands in the three."""
 
 from __future__ import annotations
 
@@ -20,17 +25,22 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from supportdesk_request import CLIENT_NAME, __version__, checks
+from supportdesk_request import wizard_texts as texts
 from supportdesk_request.masking import MASK, mask_secrets
 from supportdesk_request.values import CollectedItem, Policy, Similar
+from supportdesk_request.wizard_texts import choice_label
 
+# The type menu's order (the labels are texts.CHOICE_LABELS').
 TYPE_MENU = (
-    ("question", "question"),
-    ("bug", "bug"),
-    ("crash", "crash"),
-    ("performance", "performance"),
-    ("installation_licence", "installation/licence"),
-    ("suggestion", "suggestion"),
+    "question",
+    "bug",
+    "crash",
+    "performance",
+    "installation_licence",
+    "suggestion",
 )
+# Words a customer may type for the installation/licence type.
+INSTALLATION_WORDS = ("installation", "licence", "license", "instalación", "licencia")
 # The fields whose text the customer pastes from logs and code: where secrets hide.
 MASKED_FIELDS = (
     "/subject",
@@ -42,16 +52,6 @@ MASKED_FIELDS = (
     "/actual",
     "/steps",
 )
-FIELD_LABELS = {
-    "/subject": "the subject",
-    "/description": "the description",
-    "/error_text": "the error text",
-    "/code_extract": "the code extract",
-    "/workarounds": "the workarounds",
-    "/expected": "the expected behaviour",
-    "/actual": "the actual behaviour",
-    "/steps": "the steps",
-}
 # "edit FIELD": the names the customer may type, and what each re-asks.
 EDITABLE = {
     "type": "type",
@@ -83,7 +83,6 @@ EDIT_NAMES = (
     "last_working_version, workarounds, code, urgency, language, files, email, serial, "
     "related_ticket"
 )
-COMMANDS = "send, edit FIELD, remove N, cancel"
 ROLE_BY_EXTENSION = {
     ".png": "screenshot",
     ".jpg": "screenshot",
@@ -116,26 +115,39 @@ def run_wizard(
     find_similar: Callable[[dict[str, Any]], list[Similar]] | None = None,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
+    ui_language: str | None = None,
 ) -> dict[str, Any] | None:
     """Ask for what `draft` lacks, show the whole request (collected items included, each
-    removable), and return the document to send, or None when the customer cancels."""
-    wizard = _Wizard(draft, collected, policy or Policy(), _Terminal(stdin, stdout))
+    removable), and return the document to send, or None when the customer cancels.
+
+    `ui_language` (en, es, fr) is the language the wizard speaks; without it, the draft's
+    "language" (that of the answer), else the locale's (LC_ALL, LC_MESSAGES, LANG), else
+    English."""
+    language = texts.ui_language(ui_language, draft.get("language"))
+    wizard = _Wizard(draft, collected, policy or Policy(), _Terminal(stdin, stdout, language))
     try:
         wizard.ask_everything()
         if find_similar is not None and wizard.answered_by_similar(find_similar):
-            wizard.term.say("Good: nothing was sent.")
+            wizard.term.say_text("answered_by_similar")
             return None
         return wizard.review()
     except (_Cancelled, KeyboardInterrupt):
         wizard.term.say("")
-        wizard.term.say("Cancelled: nothing was sent.")
+        wizard.term.say_text("cancelled")
         return None
 
 
 class _Terminal:
-    def __init__(self, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(self, stdin: TextIO, stdout: TextIO, language: str = "en") -> None:
         self.stdin = stdin
         self.stdout = stdout
+        self.language = language
+
+    def text(self, message_id: str, **values: object) -> str:
+        return texts.text(message_id, self.language, **values)
+
+    def say_text(self, message_id: str, **values: object) -> None:
+        self.say(self.text(message_id, **values))
 
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
@@ -154,19 +166,54 @@ class _Terminal:
     def ask(self, question: str, default: str | None = None) -> str:
         """An answer, stripped; Enter gives the default shown in brackets."""
         shown = f" [{default}]" if default else ""
-        answer = self.read(f"{question}{shown}: ").strip()
+        answer = self.read(self.text("prompt", question=question, shown=shown)).strip()
         return answer if answer else (default or "")
 
     def yes(self, question: str, *, default: bool) -> bool:
+        prompt = "yes_no.default_yes" if default else "yes_no.default_no"
         while True:
-            answer = self.read(f"{question} [{'Y/n' if default else 'y/N'}]: ").strip().lower()
+            answer = self.read(self.text(prompt, question=question)).strip().lower()
             if not answer:
                 return default
-            if answer in ("y", "yes", "o", "oui", "s", "si", "sí"):
+            if answer in texts.YES_WORDS:
                 return True
-            if answer in ("n", "no", "non"):
+            if answer in texts.NO_WORDS:
                 return False
-            self.say("  Please answer y or n.")
+            self.say_text("yes_no.again")
+
+    def labels(self, choices: Sequence[str]) -> str:
+        """The choices as the customer reads them, e.g. "always, often, sometimes, once"."""
+        return ", ".join(choice_label(choice, self.language) for choice in choices)
+
+    def choose(self, question: str, choices: Sequence[str], default: str | None) -> str:
+        """A choice, shown by its labels: the answer as the value it names (its English
+        value, its label in any language, its number, or a prefix of one that is unique),
+        or as typed when it names none; "-" gives "" (clears an optional default)."""
+        shown = choice_label(default, self.language) if default else None
+        answer = self.ask(f"{question} ({self.labels(choices)})", shown).lower()
+        return "" if answer == "-" else _chosen(answer, choices, self.language)
+
+
+def _chosen(answer: str, choices: Sequence[str], language: str) -> str:
+    if answer.isdigit() and 1 <= int(answer) <= len(choices):
+        return choices[int(answer) - 1]
+    for choice in choices:
+        names = {choice, *texts.CHOICE_LABELS.get(choice, {}).values()}
+        if answer in names:
+            return choice
+    if not answer:
+        return answer
+    # A prefix of the labels the customer reads first ("so" is "souvent" in French), then
+    # of the English values.
+    for in_language in (True, False):
+        prefixed = [
+            choice
+            for choice in choices
+            if (choice_label(choice, language) if in_language else choice).startswith(answer)
+        ]
+        if len(prefixed) == 1:
+            return prefixed[0]
+    return answer
 
 
 def _get(document: dict[str, Any], pointer: str) -> Any:
@@ -194,9 +241,9 @@ def _pointer(dotted_key: str) -> str:
     return "/" + dotted_key.replace(".", "/")
 
 
-def _shown_value(key: str, value: Any) -> str:
+def _shown_value(key: str, value: Any, language: str) -> str:
     if key.endswith("_mb") and isinstance(value, int):
-        return f"{value} MB"
+        return texts.text("size.megabytes", language, size=value)
     if isinstance(value, list):
         return ", ".join(
             f"{item.get('name')} {item.get('version', '')}".strip()
@@ -207,8 +254,10 @@ def _shown_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def _size_text(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+def _size_text(size: int, language: str) -> str:
+    if size >= 1024 * 1024:
+        return texts.text("size.megabytes", language, size=f"{size / (1024 * 1024):.1f}")
+    return texts.text("size.bytes", language, size=size)
 
 
 class _Wizard:
@@ -230,21 +279,22 @@ class _Wizard:
         self.items: list[tuple[int, CollectedItem]] = []
         self.removed: set[int] = set()  # their numbers the customer left out
         self.masked: dict[str, int] = {}
+        self.language = term.language
+
+    def text(self, message_id: str, **values: object) -> str:
+        return self.term.text(message_id, **values)
 
     # --- the questions --------------------------------------------------------------
 
     def ask_everything(self) -> None:
-        self.term.say(
-            "A few questions about your request: Enter keeps the value in [brackets]; "
-            "Ctrl-D cancels. You will see the whole request before it is sent."
-        )
+        self.term.say_text("intro")
         if not _get(self.doc, "/customer/email"):
-            self.ask_text("/customer/email", "Your email address")
+            self.ask_text("/customer/email", self.text("ask.email"))
         if _get(self.doc, "/customer/serial") is None:
-            self.ask_text("/customer/serial", "Licence serial number (Enter to skip)")
+            self.ask_text("/customer/serial", self.text("ask.serial"))
         self.ask_type()
         self.ask_product()
-        self.ask_text("/subject", "Subject, one line")
+        self.ask_text("/subject", self.text("ask.subject"))
         self.ask_by_type()
         self.ask_files()
         self.items = self.listed_items()
@@ -253,30 +303,54 @@ class _Wizard:
         kind = self.doc.get("type")
         if kind in ("bug", "crash"):
             self.ask_steps()
-            self.ask_text("/expected", "Expected behaviour")
-            self.ask_text("/actual", "What happens instead")
-            self.ask_choice("/frequency", "How often does it happen", checks.FREQUENCIES)
-            self.ask_lines("/error_text", "Exact error text, copied")
-            self.ask_text("/last_working_version", "Last version that worked (Enter if none)")
+            self.ask_field("expected")
+            self.ask_field("actual")
+            self.ask_field("frequency")
+            self.ask_field("error_text")
+            self.ask_field("last_working_version")
         elif kind == "performance":
-            self.ask_text("/actual", "What is slow, and how slow (measured)")
-            self.ask_text("/expected", "What speed do you expect")
+            self.ask_text("/actual", self.text("ask.slow_actual"))
+            self.ask_text("/expected", self.text("ask.slow_expected"))
             self.ask_steps()
-            self.ask_choice("/frequency", "How often does it happen", checks.FREQUENCIES)
-            self.ask_text("/last_working_version", "Last version that was fast (Enter if none)")
+            self.ask_field("frequency")
+            self.ask_text("/last_working_version", self.text("ask.last_fast_version"))
         else:
-            self.ask_lines("/description", "Your question or request, in full")
+            self.ask_field("description")
             if kind == "installation_licence":
-                self.ask_lines("/error_text", "Exact error text, copied")
+                self.ask_field("error_text")
         if kind != "suggestion":
-            self.ask_lines("/workarounds", "Workarounds already tried")
+            self.ask_field("workarounds")
         if kind not in ("installation_licence", "suggestion"):
-            self.ask_lines(
-                "/code_extract",
-                f"Code extract, at most {checks.CODE_EXTRACT_MAX_LINES} lines",
-            )
-        self.ask_choice("/urgency", "Urgency", checks.URGENCIES, default="normal")
-        self.ask_choice("/language", "Language of the answer", checks.LANGUAGES)
+            self.ask_field("code_extract")
+        self.ask_field("urgency")
+        self.ask_field("language")
+
+    def ask_field(self, field: str) -> None:
+        """Ask (again) for one field the customer names with "edit FIELD"."""
+        if field == "type":
+            self.ask_type()
+        elif field == "product":
+            self.ask_product()
+        elif field == "steps":
+            self.ask_steps()
+        elif field == "files":
+            self.ask_files()
+        elif field == "frequency":
+            self.ask_choice("/frequency", self.text("ask.frequency"), checks.FREQUENCIES)
+        elif field == "urgency":
+            question = self.text("ask.urgency")
+            self.ask_choice("/urgency", question, checks.URGENCIES, default="normal")
+        elif field == "language":
+            self.ask_choice("/language", self.text("ask.language"), checks.LANGUAGES)
+        elif field in ("error_text", "workarounds", "description"):
+            self.ask_lines(f"/{field}", self.text(f"ask.{field}"))
+        elif field == "code_extract":
+            question = self.text("ask.code_extract", max_lines=checks.CODE_EXTRACT_MAX_LINES)
+            self.ask_lines("/code_extract", question)
+        elif field in ("email", "serial"):
+            self.ask_text(f"/customer/{field}", self.text(f"ask.{field}"))
+        else:  # subject, expected, actual, last_working_version, related_ticket
+            self.ask_text(f"/{field}", self.text(f"ask.{field}"))
 
     def collected_value(self, pointer: str) -> str | None:
         for item in self.collected:
@@ -286,14 +360,14 @@ class _Wizard:
 
     def accept(self, pointer: str, value: Any) -> bool:
         """Check one answer: a problem refuses it; advice asks whether to keep it."""
-        problem = checks.field_problem(pointer, value, self.doc)
+        problem = checks.field_problem(pointer, value, self.doc, self.language)
         if problem:
-            self.term.say(f"  ! {problem}")
+            self.term.say_text("answer.problem", problem=problem)
             return False
-        advice = checks.field_advice(pointer, value)
+        advice = checks.field_advice(pointer, value, self.language)
         if advice:
-            self.term.say(f"  Advice: {advice}.")
-            if not self.term.yes("Keep this answer anyway?", default=True):
+            self.term.say_text("answer.advice", advice=advice)
+            if not self.term.yes(self.text("answer.keep_anyway"), default=True):
                 return False
         return True
 
@@ -318,29 +392,22 @@ class _Wizard:
         current = _get(self.doc, pointer)
         default = current if isinstance(current, str) and current else default
         while True:
-            answer = self.term.ask(f"{question} ({', '.join(choices)})", default).lower()
-            if answer == "-":  # clears an optional default
-                answer = ""
-            matches = [choice for choice in choices if choice.startswith(answer)]
-            if answer and answer not in choices and len(matches) == 1:
-                answer = matches[0]
+            answer = self.term.choose(question, choices, default)
             if self.accept(pointer, answer):
                 _set(self.doc, pointer, answer)
                 return
 
     def ask_type(self) -> None:
-        self.term.say("What kind of request is it?")
-        for number, (_, label) in enumerate(TYPE_MENU, start=1):
-            self.term.say(f"  {number}) {label}")
+        self.term.say_text("ask.type_header")
+        for number, value in enumerate(TYPE_MENU, start=1):
+            self.term.say(f"  {number}) {choice_label(value, self.language)}")
         current = self.doc.get("type")
-        default = current if current in checks.TYPES else None
+        default = choice_label(current, self.language) if current in checks.TYPES else None
         while True:
-            answer = self.term.ask(f"Type (1-{len(TYPE_MENU)})", default).lower()
-            by_label = {label: value for value, label in TYPE_MENU}
-            if answer.isdigit() and 1 <= int(answer) <= len(TYPE_MENU):
-                answer = TYPE_MENU[int(answer) - 1][0]
-            answer = by_label.get(answer, answer)
-            if answer in ("installation", "licence", "license"):
+            question = self.text("ask.type", count=len(TYPE_MENU))
+            answer = self.term.ask(question, default).lower()
+            answer = _chosen(answer, TYPE_MENU, self.language)
+            if answer in INSTALLATION_WORDS:
                 answer = "installation_licence"
             if self.accept("/type", answer):
                 self.doc["type"] = answer
@@ -351,11 +418,9 @@ class _Wizard:
         known = f" ({', '.join(products)})" if products else ""
         while True:
             code_default = _get(self.doc, "/product/code") or self.collected_value("/product/code")
-            code = self.term.ask(f"Product code{known}", code_default)
+            code = self.term.ask(self.text("ask.product_code", known=known), code_default)
             if products and code and code not in products:
-                self.term.say(
-                    f"  ! unknown product {code!r}; known products: {', '.join(products)}"
-                )
+                self.term.say_text("ask.product_unknown", code=code, known=", ".join(products))
                 continue
             if self.accept("/product/code", code):
                 _set(self.doc, "/product/code", code)
@@ -364,11 +429,11 @@ class _Wizard:
         while True:
             default = _get(self.doc, "/product/version") or self.collected_value("/product/version")
             shown = f" ({', '.join(versions)})" if versions else ""
-            version = self.term.ask(f"Product version{shown}", default)
+            version = self.term.ask(self.text("ask.product_version", known=shown), default)
             if versions and version and version not in versions:
-                self.term.say(
-                    f"  ! unknown version {version!r} of {code}; known versions: "
-                    + ", ".join(versions)
+                known_versions = ", ".join(versions)
+                self.term.say_text(
+                    "ask.version_unknown", version=version, code=code, known=known_versions
                 )
                 continue
             if self.accept("/product/version", version):
@@ -376,16 +441,16 @@ class _Wizard:
                 break
         self.ask_text(
             "/product/build",
-            "Build (Enter to skip)",
+            self.text("ask.build"),
             default=self.collected_value("/product/build"),
         )
 
     def ask_steps(self) -> None:
         current = self.doc.get("steps") or []
         while True:
-            self.term.say("Steps to reproduce, one per line (an empty line ends):")
+            self.term.say_text("ask.steps")
             if current:
-                self.term.say("  (an empty first line keeps these steps:)")
+                self.term.say_text("ask.steps_keep")
                 for number, step in enumerate(current, start=1):
                     self.term.say(f"    {number}. {step}")
             steps: list[str] = []
@@ -406,11 +471,11 @@ class _Wizard:
         current text (or skips the field)."""
         current = _get(self.doc, pointer)
         required = checks.field_problem(pointer, "", self.doc) is not None
-        how = 'end with a line holding only "."' + ("" if required else "; Enter alone to skip")
+        how = self.text("ask.lines_end" if required else "ask.lines_end_or_skip")
         while True:
-            self.term.say(f"{question} ({how}):")
+            self.term.say_text("ask.lines", question=question, how=how)
             if current:
-                self.term.say('  (Enter alone keeps this text; "." alone clears it:)')
+                self.term.say_text("ask.lines_keep")
                 for line in str(current).splitlines():
                     self.term.say(f"  | {line}")
             lines: list[str] = []
@@ -434,39 +499,36 @@ class _Wizard:
         for entry in self.doc.get("_files", []):
             path = str(entry.get("path", ""))
             if not os.path.isfile(path):
-                self.term.say(f"  ! {path}: no such file; it is left out.")
+                self.term.say_text("files.left_out", path=path)
                 continue
-            self.term.say(f"Attached: {path} ({entry.get('role')})")
+            role = choice_label(str(entry.get("role")), self.language)
+            self.term.say_text("files.attached", path=path, role=role)
             if entry.get("compress") or self.size_accepted(path, entry):
                 files.append(entry)
-        self.term.say(
-            "Files to attach: a screenshot, a log, a dump, a minimal project "
-            "(never a whole application)."
-        )
+        self.term.say_text("files.intro")
         while len(files) < self.policy.max_files:
-            answer = self.term.read("File to attach (Enter when done): ").strip()
+            answer = self.term.read(self.text("files.ask")).strip()
             if not answer:
                 break
             path = os.path.abspath(os.path.expanduser(answer.strip("'\"")))
             if not os.path.isfile(path):
-                self.term.say(f"  ! {path}: no such file")
+                self.term.say_text("files.missing", path=path)
                 continue
             if any(entry.get("path") == path for entry in files):
-                self.term.say(f"  ! {path} is attached already")
+                self.term.say_text("files.twice", path=path)
                 continue
             guess = ROLE_BY_EXTENSION.get(os.path.splitext(path)[1].lower(), "project")
+            question = self.text("files.role", name=os.path.basename(path))
             while True:
-                role = self.term.ask(
-                    f"Role of {os.path.basename(path)} ({', '.join(checks.ROLES)})", guess
-                )
+                role = self.term.choose(question, checks.ROLES, guess)
                 if role in checks.ROLES:
                     break
-                self.term.say(f"  ! expected one of: {', '.join(checks.ROLES)}")
+                self.term.say_text("choice.expected", choices=self.term.labels(checks.ROLES))
             entry = {"path": path, "role": role}
             if self.size_accepted(path, entry):
                 files.append(entry)
         else:
-            self.term.say(f"  (at most {self.policy.max_files} files per request)")
+            self.term.say_text("files.at_most", max_files=self.policy.max_files)
         _set(self.doc, "/_files", files)
 
     def size_accepted(self, path: str, entry: dict[str, Any]) -> bool:
@@ -476,19 +538,19 @@ class _Wizard:
         limit = self.policy.attachment_max_bytes
         if size <= limit:
             return True
-        self.term.say(
-            f"  ! {os.path.basename(path)} is {_size_text(size)}; the server accepts at most "
-            f"{_size_text(limit)} per file."
+        self.term.say_text(
+            "files.too_big",
+            name=os.path.basename(path),
+            size=_size_text(size, self.language),
+            limit=_size_text(limit, self.language),
         )
-        if self.term.yes("Compress it before sending?", default=True):
+        if self.term.yes(self.text("files.compress"), default=True):
             entry["compress"] = True
             return True
         if self.policy.upload_agreement:
-            self.term.say("  It will go through the upload link of your attachment agreement.")
+            self.term.say_text("files.upload_link")
             return True
-        return self.term.yes(
-            "Attach it uncompressed anyway (the server will refuse it)?", default=False
-        )
+        return self.term.yes(self.text("files.uncompressed"), default=False)
 
     # --- deflection -------------------------------------------------------------------
 
@@ -496,18 +558,18 @@ class _Wizard:
         try:
             similar = find_similar(self.document())
         except Exception as error:  # the server's suggestions are a help, never a blocker
-            self.term.say(f"(Could not look for similar requests: {error})")
+            self.term.say_text("similar.failed", error=error)
             return False
         if not similar:
             return False
         self.term.say("")
-        self.term.say("Similar requests already answered:")
+        self.term.say_text("similar.header")
         for number, found in enumerate(similar, start=1):
             self.term.say(f"  {number}. {found.title}")
             if found.excerpt:
                 self.term.say(f"     {found.excerpt}")
             self.term.say(f"     {found.url}")
-        return self.term.yes("Does one of these answer your question?", default=False)
+        return self.term.yes(self.text("similar.ask"), default=False)
 
     # --- the review -------------------------------------------------------------------
 
@@ -544,19 +606,22 @@ class _Wizard:
     def review(self) -> dict[str, Any] | None:
         self.mask()
         self.show()
+        commands = self.text("review.commands")
         while True:
-            command = self.term.read(f"Command ({COMMANDS}): ").strip()
+            command = self.term.read(self.text("review.prompt", commands=commands)).strip()
             verb, _, argument = command.partition(" ")
-            verb, argument = verb.lower(), argument.strip()
+            argument = argument.strip()
+            verb = texts.COMMAND_WORDS.get(verb.lower(), verb.lower())
             if verb == "send":
                 document = self.document()
-                problems = checks.document_problems(document)
+                problems = checks.document_problems(document, self.language)
                 if not problems:
                     return document
-                self.term.say("Cannot send yet:")
+                self.term.say_text("review.cannot_send")
                 for problem in problems:
-                    self.term.say(f"  ! {problem.pointer or 'request'}: {problem.message}")
-                self.term.say(f"Fix them with: edit FIELD ({EDIT_NAMES})")
+                    where = problem.pointer or self.text("review.whole_request")
+                    self.term.say_text("review.problem", where=where, message=problem.message)
+                self.term.say_text("review.fix_with", fields=EDIT_NAMES)
             elif verb == "cancel":
                 raise _Cancelled
             elif verb == "remove":
@@ -565,160 +630,117 @@ class _Wizard:
                 if self.edit(argument.lower()):
                     self.mask()
                     self.show()
-            elif verb in ("show", "review"):
+            elif verb == "show":
                 self.show()
             else:
                 if command:
-                    self.term.say(f"  ! unknown command {command!r}")
-                self.term.say(f"Commands: {COMMANDS}. Fields: {EDIT_NAMES}.")
+                    self.term.say_text("review.unknown_command", command=command)
+                self.term.say_text("review.help", commands=commands, fields=EDIT_NAMES)
 
     def remove(self, argument: str) -> None:
         numbers = {number for number, _ in self.items}
         chosen = argument.replace(",", " ").split()
         if not chosen or not all(word.isdigit() and int(word) in numbers for word in chosen):
-            self.term.say(f"  ! remove N: N is the number of a collected item (1-{len(numbers)})")
+            self.term.say_text("review.remove_usage", count=len(numbers))
             return
         for word in chosen:
             number = int(word)
             self.removed.add(number)
             key = self.items[number - 1][1].key
-            self.term.say(f"  Removed [{number}] {key}: it will not be sent.")
+            self.term.say_text("review.removed", number=number, key=key)
 
     def edit(self, name: str) -> bool:
-        field = EDITABLE.get(name)
+        field = EDITABLE.get(texts.FIELD_WORDS.get(name, name))
         if field is None:
-            self.term.say(f"  ! edit FIELD, where FIELD is one of: {EDIT_NAMES}")
+            self.term.say_text("review.edit_usage", fields=EDIT_NAMES)
             return False
         kind = self.doc.get("type")
-        if field == "type":
-            self.ask_type()
-            if self.doc.get("type") != kind:
-                # What the new type requires and the draft lacks.
-                self.ask_missing()
-        elif field == "product":
-            self.ask_product()
-        elif field == "subject":
-            self.ask_text("/subject", "Subject, one line")
-        elif field == "steps":
-            self.ask_steps()
-        elif field in ("expected", "actual"):
-            question = "Expected behaviour" if field == "expected" else "What happens instead"
-            self.ask_text(f"/{field}", question)
-        elif field == "frequency":
-            self.ask_choice("/frequency", "How often does it happen", checks.FREQUENCIES)
-        elif field == "error_text":
-            self.ask_lines("/error_text", "Exact error text, copied")
-        elif field == "workarounds":
-            self.ask_lines("/workarounds", "Workarounds already tried")
-        elif field == "code_extract":
-            self.ask_lines(
-                "/code_extract", f"Code extract, at most {checks.CODE_EXTRACT_MAX_LINES} lines"
-            )
-        elif field == "description":
-            self.ask_lines("/description", "Your question or request, in full")
-        elif field == "urgency":
-            self.ask_choice("/urgency", "Urgency", checks.URGENCIES, default="normal")
-        elif field == "language":
-            self.ask_choice("/language", "Language of the answer", checks.LANGUAGES)
-        elif field == "last_working_version":
-            self.ask_text("/last_working_version", "Last version that worked (Enter if none)")
-        elif field == "files":
-            self.ask_files()
-        elif field == "email":
-            self.ask_text("/customer/email", "Your email address")
-        elif field == "serial":
-            self.ask_text("/customer/serial", "Licence serial number (Enter to skip)")
-        elif field == "related_ticket":
-            self.ask_text("/related_ticket", "Ticket this follows up, e.g. SD-100001 (- for none)")
+        self.ask_field(field)
+        if field == "type" and self.doc.get("type") != kind:
+            # What the new type requires and the draft lacks.
+            self.ask_missing()
         return True
 
     def ask_missing(self) -> None:
         for name in checks.required_fields(self.doc.get("type")):
-            if self.doc.get(name) in (None, "", []):
-                if name == "steps":
-                    self.ask_steps()
-                elif name == "actual":
-                    self.ask_text("/actual", "What happens instead")
-                elif name == "description":
-                    self.ask_lines("/description", "Your question or request, in full")
+            if self.doc.get(name) in (None, "", []) and name in ("steps", "actual", "description"):
+                self.ask_field(name)
 
     def show(self) -> None:
         say = self.term.say
+        text = self.text
         doc = self.doc
+        missing = text("show.missing")
         rule = "=" * 64
         say("")
         say(rule)
-        say("Your request, as it will be sent")
+        say(text("show.title"))
         say(rule)
         customer = doc.get("customer", {})
-        identity = [f"serial {customer['serial']}"] if customer.get("serial") else []
+        identity = []
+        if customer.get("serial"):
+            identity.append(text("show.serial", serial=customer["serial"]))
         if customer.get("customer_number"):
-            identity.append(f"customer {customer['customer_number']}")
+            identity.append(text("show.customer_number", number=customer["customer_number"]))
         extra = f" ({', '.join(identity)})" if identity else ""
-        say(f"From: {customer.get('email', '(missing)')}{extra}")
+        say(text("show.from", email=customer.get("email", missing), identity=extra))
         product = doc.get("product", {})
         line = " ".join(
             str(product[part]) for part in ("code", "edition", "version") if product.get(part)
         )
         if product.get("build"):
-            line += f", build {product['build']}"
-        say(f"Product: {line or '(missing)'}")
-        say(f"Type: {dict(TYPE_MENU).get(doc.get('type', ''), doc.get('type', '(missing)'))}")
-        say(f"Subject: {doc.get('subject', '(missing)')}")
-        for name, label in (
-            ("urgency", "Urgency"),
-            ("language", "Language of the answer"),
-            ("related_ticket", "Follows up"),
-        ):
+            line += text("show.build", build=product["build"])
+        say(text("show.product", product=line or missing))
+        kind = doc.get("type")
+        say(text("show.type", value=choice_label(str(kind), self.language) if kind else missing))
+        say(text("show.subject", value=doc.get("subject", missing)))
+        for name in ("urgency", "language", "related_ticket"):
             if doc.get(name):
-                say(f"{label}: {doc[name]}")
+                say(text(f"show.{name}", value=choice_label(str(doc[name]), self.language)))
         if doc.get("description"):
-            self.show_block("Description", doc["description"])
+            self.show_block(text("show.description"), doc["description"])
         if doc.get("steps"):
-            say("Steps:")
+            say(text("show.steps"))
             for number, step in enumerate(doc["steps"], start=1):
                 say(f"  {number}. {step}")
-        for name, label in (
-            ("expected", "Expected"),
-            ("actual", "Actual"),
-            ("frequency", "Frequency"),
-            ("last_working_version", "Last version that worked"),
-        ):
+        for name in ("expected", "actual", "frequency", "last_working_version"):
             if doc.get(name):
-                say(f"{label}: {doc[name]}")
+                say(text(f"show.{name}", value=choice_label(str(doc[name]), self.language)))
         if doc.get("error_text"):
-            self.show_block("Error text", doc["error_text"])
+            self.show_block(text("show.error_text"), doc["error_text"])
         if doc.get("workarounds"):
-            self.show_block("Workarounds tried", doc["workarounds"])
+            self.show_block(text("show.workarounds"), doc["workarounds"])
         if doc.get("code_extract"):
             lines = checks.code_lines(doc["code_extract"])
-            plural = "" if lines == 1 else "s"
-            self.show_block(f"Code extract ({lines} line{plural})", doc["code_extract"])
+            title = "show.code_extract_one" if lines == 1 else "show.code_extract_many"
+            self.show_block(text(title, lines=lines), doc["code_extract"])
         files = doc.get("_files", [])
         if files:
-            say("Files:")
+            say(text("show.files"))
             for entry in files:
-                how = ", compressed before sending" if entry.get("compress") else ""
-                say(f"  - {entry.get('path')} ({entry.get('role')}{how})")
+                how = "show.file_compressed" if entry.get("compress") else "show.file"
+                role = choice_label(str(entry.get("role")), self.language)
+                say(text(how, path=entry.get("path"), role=role))
         if self.items:
-            say("Collected automatically (remove N leaves an item out):")
+            say(text("show.collected"))
             for number, item in self.items:
                 if number in self.removed:
-                    say(f"  [{number}] {item.key}: (removed, will not be sent)")
+                    say(text("show.item_removed", number=number, key=item.key))
                     continue
                 label = f"  ({item.label})" if item.label and item.label != item.key else ""
-                say(f"  [{number}] {item.key}: {_shown_value(item.key, item.value)}{label}")
+                value = _shown_value(item.key, item.value, self.language)
+                say(text("show.item", number=number, key=item.key, value=value, label=label))
         total = sum(self.masked.values())
-        where = ", ".join(FIELD_LABELS[p] for p in MASKED_FIELDS if self.masked.get(p))
+        where = ", ".join(text(f"masked_in.{p}") for p in MASKED_FIELDS if self.masked.get(p))
         if total:
-            say(f"Secrets masked: {total} (shown as {MASK}) in {where}.")
+            say(text("show.masked", count=total, mask=MASK, where=where))
         else:
-            say("Secrets masked: 0 (no password or token found in the texts).")
-        for advice in checks.document_advice(doc):
-            say(f"Advice ({advice.pointer.strip('/')}): {advice.message}.")
+            say(text("show.masked_none"))
+        for advice in checks.document_advice(doc, self.language):
+            say(text("show.advice", field=advice.pointer.strip("/"), message=advice.message))
         say(rule)
 
-    def show_block(self, title: str, text: str) -> None:
-        self.term.say(f"{title}:")
-        for line in text.splitlines():
+    def show_block(self, title: str, value: str) -> None:
+        self.term.say(title)
+        for line in value.splitlines():
             self.term.say(f"  | {line}")
