@@ -259,6 +259,10 @@ def test_a_missing_unknown_or_revoked_token_is_a_401(catalog, customer, token): 
     assert "Authorization: Bearer" in none.json()["detail"]
     assert "unknown API token" in unknown.json()["detail"]
     assert "revoked" in refused.json()["detail"]
+    # The same shape as every other refusal of the API.
+    assert refused.json()["error"] == "authentication_failed"
+    assert refused.json()["message"] == refused.json()["detail"]
+    assert none.json()["error"] == "not_authenticated"
     assert Ticket.objects.count() == 0
 
 
