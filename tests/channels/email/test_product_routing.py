@@ -70,7 +70,10 @@ def routed(deliver: Deliver, raw: bytes) -> Ticket:
     return ticket
 
 
-FRENCH = "Bonjour,\n\nLe générateur d'états plante quand je clique sur Enregistrer. Merci pour votre aide.\n"
+FRENCH = (
+    "Bonjour,\n\nLe générateur d'états plante quand je clique sur Enregistrer. "
+    "Merci pour votre aide.\n"
+)
 
 
 def test_a_french_windev_mail_reaches_the_windev_team(deliver, teams):
