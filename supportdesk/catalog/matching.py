@@ -3,10 +3,11 @@
 A product is known by its name, its code and its aliases, matched without case on whole
 words, the longest first: "WINDEV Mobile" is WINDEV Mobile, not WINDEV. Spaces and hyphens
 inside a name are optional ("WEB DEV", "windev-mobile"). A version written right after it
-("WINDEV 2026", "WD28", "WEBDEV v26") is one of the product's versions when its name, or for
-a year its last two digits, says so. Mentions in the subject count before those in the body,
-and quoted lines (">") and what follows a signature delimiter ("-- ") do not count. Two
-products mentioned equally is no answer: a wrong team costs more than the triage queue.
+("WINDEV 2026", "WD28", "WEBDEV v2025") counts when it is written as one of the product's
+version names: never as a two-digit year, since "WD26" is version 26 (of 2021), not 2026.
+Mentions in the subject count before those in the body, and quoted lines (">") and what
+follows a signature delimiter ("-- ") do not count. Two products mentioned equally is no
+answer: a wrong team costs more than the triage queue.
 
 The active products are read once per process and kept for CATALOG_CACHE_SECONDS; saving a
 product or a version in this process applies at once (see apps.py).
@@ -28,9 +29,9 @@ from supportdesk.catalog.models import Product, ProductVersion
 SUBJECT, BODY = "subject", "body"
 # The start of a long body says what it is about; a pasted log does not.
 MAX_BODY_CHARACTERS = 20_000
+MAX_SUBJECT_CHARACTERS = 1_000
 
 _SEPARATORS = re.compile(r"[\s\-]+")
-_YEAR = re.compile(r"(?:19|20)(\d\d)")
 _LEADING_NUMBER = re.compile(r"\d+")
 # Written after the product: "2026", "28", "v26", "version 2025", "28 Update 3", "27.0.1".
 _VERSION = (
@@ -59,7 +60,7 @@ class Catalog:
     products: dict[int, Product]
     pattern: re.Pattern[str] | None
     product_by_term: dict[str, Product]
-    # Per product: version key ("2026", "26", "28 update 3") -> version.
+    # Per product: version key ("2026", "28 update 3") -> version.
     versions: dict[int, dict[str, ProductVersion]] = field(default_factory=dict)
 
 
@@ -115,13 +116,7 @@ def build_catalog(products: Iterable[Product]) -> Catalog:
 
 
 def _version_keys(versions: Iterable[ProductVersion]) -> dict[str, ProductVersion]:
-    exact = {version_key(version.name): version for version in versions}
-    keys = dict(exact)
-    for name, version in exact.items():
-        year = _YEAR.fullmatch(name)
-        if year:
-            keys.setdefault(year.group(1), version)  # "WD26" for 2026; an exact name wins
-    return keys
+    return {version_key(version.name): version for version in versions}
 
 
 def _pattern(terms: list[str]) -> re.Pattern[str] | None:
@@ -180,9 +175,9 @@ def match_product(*, subject: str, body: str, catalog: Catalog | None = None) ->
     """The product the text is about: the one most mentioned in the subject, then in the
     body; with the version written next to it when its mentions agree on one."""
     catalog = catalog if catalog is not None else product_catalog()
-    mentions = find_mentions(subject, catalog, where=SUBJECT) + find_mentions(
-        own_text(body), catalog, where=BODY
-    )
+    mentions = find_mentions(
+        subject[:MAX_SUBJECT_CHARACTERS], catalog, where=SUBJECT
+    ) + find_mentions(own_text(body), catalog, where=BODY)
     if not mentions:
         return MatchOutcome(match=None)
     counts = {
