@@ -423,12 +423,12 @@ def main() -> None:
         "|---|---|---|",
         *[f"| {key} | {api_fields[key]} | {mail_fields[key]} |" for key in api_fields],
         "",
-        "The free-form ticket is routed by language alone (no product to route by), so it "
-        "lands in whichever team matches the language first, not necessarily the product's; "
-        f"its product and version stay empty, and its category ({mail_fields['category']}) and "
-        f"priority ({mail_fields['priority']}) are defaults: a technician reads the mail, sets "
-        "them and moves the ticket. The time to a *correctly* routed "
-        "ticket on that path is a human's triage time, which no benchmark here measures.",
+        "The free-form ticket's product and version are guessed from what the mail says "
+        '(`catalog/matching.py`: "I use WINDEV 2026" in its body; else the sender\'s only '
+        "licensed product; else nothing, and the default team), and it is routed by them; "
+        f"its category ({mail_fields['category']}) and priority ({mail_fields['priority']}) "
+        "are defaults, and its structured fields stay empty: a technician reads the mail for "
+        "those. A mail naming no product, or two equally, goes to the default (triage) team.",
     ]
     report = "\n".join(lines)
     print(report)

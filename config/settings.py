@@ -180,6 +180,8 @@ SUPPORTDESK: dict[str, Any] = {
     "SLA_WARNING_RATIO": env_int("SUPPORTDESK_SLA_WARNING_PERCENT", 75, minimum=1, maximum=99)
     / 100,
     "SLA_CACHE_SECONDS": env_int("SUPPORTDESK_SLA_CACHE_SECONDS", 60, minimum=0),
+    # Products, aliases and versions, read by the product guess of every free-form request.
+    "CATALOG_CACHE_SECONDS": env_int("SUPPORTDESK_CATALOG_CACHE_SECONDS", 60, minimum=0),
     # Mail intake. The addresses served (the demo profile's two); any other recipient is
     # refused with 550 before the body is sent.
     "MAIL_ADDRESSES": env_mail_addresses(

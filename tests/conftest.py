@@ -10,6 +10,7 @@ from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
 
 from supportdesk.accounts.models import Contact, Team, Technician
+from supportdesk.catalog.matching import clear_catalog_cache
 from supportdesk.catalog.models import Product
 from supportdesk.sla.policy import clear_caches
 from supportdesk.tickets.models import Ticket
@@ -44,10 +45,12 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _fresh_sla_caches():  # type: ignore[no-untyped-def]
-    # Plans and calendars are cached per process; row ids are reused between tests.
+    # Plans, calendars and products are cached per process; row ids are reused between tests.
     clear_caches()
+    clear_catalog_cache()
     yield
     clear_caches()
+    clear_catalog_cache()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ class ProductVersionInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "is_active"]
+    list_display = ["name", "code", "aliases", "is_active"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [ProductVersionInline]

@@ -26,6 +26,13 @@ PRODUCTS = (
     ("webdev", "WEBDEV", "WB"),
     ("windev-mobile", "WINDEV Mobile", "WM"),
 )
+# How developers write them in mail ("WD28", "WB 2026", "WDM"), besides name and code;
+# spaces and hyphens inside one are optional ("Web Dev" also reads "web-dev", "WebDev").
+ALIASES = {
+    "windev": ["WD", "Win Dev"],
+    "webdev": ["WB", "Web Dev"],
+    "windev-mobile": ["WM", "WDM", "WD Mobile"],
+}
 # (name, rank, released on); the newest is the one on sale.
 VERSIONS = (
     ("2024", 2024, date(2023, 12, 5)),
@@ -177,7 +184,12 @@ def ensure_catalog() -> tuple[dict[str, Product], dict[str, list[ProductVersion]
     products: dict[str, Product] = {}
     versions: dict[str, list[ProductVersion]] = {}
     for code, name, _prefix in PRODUCTS:
-        product, _ = Product.objects.get_or_create(code=code, defaults={"name": name})
+        product, _ = Product.objects.get_or_create(
+            code=code, defaults={"name": name, "aliases": ALIASES[code]}
+        )
+        if not product.aliases:  # a database loaded before products had aliases
+            product.aliases = ALIASES[code]
+            product.save(update_fields=["aliases"])
         products[code] = product
         versions[code] = [
             ProductVersion.objects.get_or_create(

@@ -92,6 +92,49 @@ def test_a_ticket_no_team_matches_stays_unrouted_without_a_default_team(
     assert events_of(ticket, EventKind.ROUTED) == []
 
 
+def test_a_ticket_without_a_product_goes_to_the_default_team_not_a_product_team(
+    customer, team, other_team, default_team
+):
+    # `team` serves WINDEV and speaks the customer's language: a product-less request is not
+    # its to sort out.
+    ticket = make_ticket(requester=customer, language="en")
+
+    route_new_ticket(ticket_id=ticket.pk)
+
+    assert reload(ticket).team == default_team
+
+
+def test_without_a_product_a_default_team_speaking_the_language_comes_first(
+    customer, team, default_team
+):
+    french_desk = TeamFactory(name="Accueil", slug="accueil", languages=["fr"], is_default=True)
+
+    ticket = make_ticket(requester=customer, language="fr")
+    route_new_ticket(ticket_id=ticket.pk)
+
+    assert reload(ticket).team == french_desk
+
+
+def test_without_a_product_nor_a_default_team_a_team_speaking_the_language_takes_it(
+    customer, team, other_team
+):
+    ticket = make_ticket(requester=customer, language="fr")  # only `team` speaks French
+
+    route_new_ticket(ticket_id=ticket.pk)
+
+    assert reload(ticket).team == team
+
+
+def test_a_ticket_with_a_product_still_goes_to_its_team_before_the_default_team(
+    customer, team, default_team, product
+):
+    ticket = make_ticket(requester=customer, product=product, language="en")
+
+    route_new_ticket(ticket_id=ticket.pk)
+
+    assert reload(ticket).team == team
+
+
 def test_routing_to_a_team_leaves_the_ticket_new_and_unassigned(customer, team, product):
     ticket = make_ticket(requester=customer, product=product)
 

@@ -35,6 +35,7 @@ from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
 from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.models import Message, Ticket
+from supportdesk.tickets.product_guess import guess_product
 from supportdesk.tickets.services import (
     NewAttachment,
     add_note,
@@ -160,6 +161,8 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
         _finish(mail, sender=sender, ticket=thread.ticket, message=message)
         return f"replied {thread.ticket.reference}"
     subject = subject_without_references(parsed.subject) if thread else parsed.subject
+    # Free-form mail names no product field: guessed, so it reaches the product's team.
+    guess = guess_product(subject=subject, text=parsed.text, requester=contact)
     ticket = open_ticket(
         actor=SYSTEM,
         requester=contact,
@@ -167,6 +170,9 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
         subject=_ticket_subject(subject),
         body_text=body_text,
         body_html=parsed.html,
+        product=guess.product,
+        product_version=guess.version,
+        details=guess.as_details(),
         language=contact.language,
         attachments=attachments,
         origin=origin,

@@ -19,10 +19,13 @@ from supportdesk.tickets.services.common import counted_state
 
 
 def choose_team(*, product_id: int | None, language: str) -> Team | None:
-    """Best match first: product and language, then product, then language, then default."""
+    """With a product, best match first: product and language, then product, then language,
+    then default. Without one (free-form mail whose product could not be guessed), the
+    default (triage) team first, one speaking the language before another, then any team
+    speaking it: a product team would only pass it on."""
     teams = list(Team.objects.order_by("name"))
     # Only which teams serve this product (none to ask about for a request without one, as
-    # mail is): no product rows.
+    # free-form mail may be): no product rows.
     serving = (
         set(
             Team.products.through.objects.filter(product_id=product_id).values_list(
@@ -34,8 +37,10 @@ def choose_team(*, product_id: int | None, language: str) -> Team | None:
     )
 
     def score(team: Team) -> tuple[int, int, int]:
-        serves_product = team.pk in serving
-        return (int(serves_product), int(language in team.languages), int(team.is_default))
+        speaks = int(language in team.languages)
+        if product_id is None:
+            return (int(team.is_default), speaks, 0)
+        return (int(team.pk in serving), speaks, int(team.is_default))
 
     ranked = sorted(teams, key=score, reverse=True)
     if not ranked or score(ranked[0]) == (0, 0, 0):

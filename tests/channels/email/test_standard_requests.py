@@ -448,7 +448,10 @@ def test_an_invalid_request_is_opened_as_mail_and_its_problems_mailed_back_in_sp
     assert outcome == f"opened {ticket.reference} (standard request refused: 3 problem(s))"
     assert mail.status == InboundMail.Status.PROCESSED  # kept, not dropped, not held back
     assert ticket.channel == Channel.EMAIL
-    assert ticket.product is None  # for a technician to fill in
+    # Read like any free-form mail: the product guessed from what it says (its version,
+    # unknown, is not), for its team; the rest for a technician to fill in.
+    assert ticket.product == catalog
+    assert ticket.product_version is None
     inbound = ticket.messages.get(kind=MessageKind.INBOUND)
     assert "sent with supportdesk-request" in inbound.body_text
     kept = {item.filename: item for item in inbound.attachments.all()}
