@@ -107,9 +107,17 @@ def assert_every_field(
     assert environment["addons"] == [{"name": "PDF export", "version": "3.1"}]
     assert environment["os"] and environment["memory_mb"] > 0
     manifest = {entry["name"]: entry for entry in details["attachments"]}
-    for name, content, role in (("editor.log", LOG, "log"), ("footer.png", SCREENSHOT, "screenshot")):
+    for name, content, role in (
+        ("editor.log", LOG, "log"),
+        ("footer.png", SCREENSHOT, "screenshot"),
+    ):
         digest = hashlib.sha256(content).hexdigest()
-        assert manifest[name] == {"name": name, "size": len(content), "sha256": digest, "role": role}
+        assert manifest[name] == {
+            "name": name,
+            "size": len(content),
+            "sha256": digest,
+            "role": role,
+        }
         assert attachments[name] == {"size": len(content), "sha256": digest, "kept": True}
     assert set(attachments) == {"editor.log", "footer.png"}  # the request part is no file
 
@@ -459,7 +467,7 @@ def test_the_wizard_at_a_terminal_sends_what_the_customer_reviewed(
     child = spawn_tool(connected, "send", "--product", "windev", "--product-info", PRODUCT_INFO)
     child.logfile_read = sys.stdout
     answer(child, "Type (1-6): ", "2")
-    answer(child, "Product code [windev]: ", "")
+    answer(child, "Product code (windev) [windev]: ", "")
     answer(child, "Product version", "2026")
     answer(child, "Build (Enter to skip): ", "28.0.412.3")
     answer(child, "Subject, one line: ", "PDF export loses the page footer")
