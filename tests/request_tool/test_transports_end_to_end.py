@@ -27,12 +27,13 @@ from supportdesk.channels.email.receivers.smtpd import MailListener
 from supportdesk.tickets.choices import Category, Channel, MessageKind, Priority
 from supportdesk.tickets.models import Ticket
 from tests.channels.email.test_ingest import clean_env, supportdesk
-from tests.channels.email.test_smtpd import start_listener, stop_listener
+from tests.channels.email.test_smtpd import _quiet_aiosmtpd, start_listener, stop_listener
 from tests.channels.email.test_standard_requests import standardized_mail
 from tests.request_tool.conftest import ToolHome, bug_flags
 from tests.requests.documents import full_request, manifest_entry
 
-pytestmark = pytest.mark.usefixtures("transactional_db")
+# The listener's thread logs every SMTP command; quieted as in the email desk's own tests.
+pytestmark = pytest.mark.usefixtures("transactional_db", _quiet_aiosmtpd.__name__)
 
 NINE_MB = 9 * 1000 * 1000
 SUPPORT = "support@example.com"  # an address the test listener serves
