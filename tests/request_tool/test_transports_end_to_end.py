@@ -498,6 +498,8 @@ def test_the_wizard_at_a_terminal_sends_what_the_customer_reviewed(
     answer(child, COMMAND_PROMPT, "send")
     child.expect(r"Ticket (SD-\d+) : (http\S+)")
     reference, url = child.match.group(1), child.match.group(2)
+    # In the language chosen in the wizard, like the promise the server words in it.
+    child.expect_exact("Réponse prévue : ")
     child.expect(pexpect.EOF)
     child.close()
 
