@@ -4,6 +4,7 @@ with every field; refusals, tokens, the offline outbox and the status of a ticke
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,8 @@ def test_status_shows_the_ticket(connected: ToolHome) -> None:
 
     assert shown.code == 0, shown.stderr
     assert reference in shown.stdout and "Status: new" in shown.stdout
+    # The request itself, dated as people read a time (the machine's, to the minute).
+    assert re.search(r"^--- you, \d{4}-\d\d-\d\d \d\d:\d\d$", shown.stdout, re.MULTILINE)
     assert as_json.json()["ticket"]["product_version"] == "2026"
 
 

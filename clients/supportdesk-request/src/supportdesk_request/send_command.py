@@ -129,6 +129,9 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
         )
         if document is None:
             raise Cancelled(output.text("cancelled"))
+        # The language chosen in the wizard is the request's, as --language is: the tool's
+        # last words (reference, promise) then match the server's texts.
+        output.language = pick_language(document.get("language"))
     else:
         document = mask_text_fields(merge_collected(draft, collected), output)
         missing = missing_fields(document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -48,10 +49,18 @@ def _print_ticket(ticket: dict[str, Any], output: Output) -> None:
         output.say(f"  {ticket['url']}")
     for message in ticket.get("messages") or []:
         output.say("")
-        output.say(f"--- {message.get('author', '?')}, {message.get('at', '')}")
+        output.say(f"--- {message.get('author', '?')}, {_local_time(message.get('at'))}")
         output.say(str(message.get("text", "")).rstrip())
         for attachment in message.get("attachments") or []:
             output.say(f"  [{attachment.get('name')}, {attachment.get('size')} bytes]")
+
+
+def _local_time(value: Any) -> str:
+    """The server's ISO timestamp (UTC) as people read it: the machine's time, to the minute."""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(value or "")
 
 
 def cmd_reply(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
