@@ -86,7 +86,7 @@ def test_the_ui_language_is_the_wizards(tool: ToolHome, tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_the_ui_language_speaks_for_every_command(tool: ToolHome) -> None:
+def test_english_asked_for_beats_the_configured_language(tool: ToolHome) -> None:
     tool.configure(language="fr")
 
     run = tool.run(
