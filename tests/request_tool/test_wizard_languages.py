@@ -10,10 +10,17 @@ from typing import Any
 
 import pexpect
 import pytest
+from supportdesk_request import collect
 from supportdesk_request.checks import document_problems
 from supportdesk_request.values import Policy, Similar
 
-from tests.request_tool.test_wizard import answer, drive, identity, spawn_driver
+from tests.request_tool.test_wizard import (
+    answer,
+    drive,
+    identity,
+    question_answers,
+    spawn_driver,
+)
 
 FRENCH_COMMAND_PROMPT = "Commande (envoyer, modifier CHAMP, retirer N, annuler) : "
 
@@ -153,6 +160,31 @@ def test_a_question_in_spanish_from_the_drafts_language(
         "  Quitado [1] environment.os: no se enviará.",
     ):
         assert text in output
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("es", ["(Sistema operativo)", "(Memoria (MB))", "(Disco libre (MB))"]),
+        ("fr", ["(Système d'exploitation)", "(Mémoire (Mo))", "(Disque libre (Mo))"]),
+        ("en", ["(Operating system)", "(Memory (MB))", "(Free disk (MB))"]),
+    ],
+)
+def test_the_review_labels_what_was_collected_in_the_customers_language(
+    language: str, labels: list[str]
+) -> None:
+    # The tool's own collectors, labelled in English (the version: a default, not listed).
+    collected = collect.collect_product({"version": "2026"}) + collect.collect_machine()
+    assert {"environment.os", "environment.architecture", "environment.memory_mb"} <= {
+        item.key for item in collected
+    }
+    result, output = drive(
+        [*question_answers(), "", "cancel"], collected=collected, ui_language=language
+    )
+    assert result is None
+    review = output.split("[1] environment.os")[1]
+    for label in labels:
+        assert label in review, label
 
 
 def test_yes_and_no_in_any_of_the_languages_and_choices_by_number() -> None:

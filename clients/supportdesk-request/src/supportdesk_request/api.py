@@ -124,8 +124,11 @@ def open_wizard(
     config: Config | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    ui_language: str | None = None,
 ) -> Sent | None:
-    """The terminal wizard, pre-filled; sends what the customer confirms. None if cancelled."""
+    """The terminal wizard, pre-filled; sends what the customer confirms. None if cancelled.
+    `ui_language` (en, es, fr): the wizard's language, else the request's, the configured
+    one, the locale's (texts.pick_language)."""
     config = config or load_config()
     draft = build_draft(dict(prefilled), config=config)
     client = ApiClient(config) if config.server and config.token else None
@@ -136,6 +139,7 @@ def open_wizard(
         find_similar=client.similar if client is not None else None,
         stdin=stdin or sys.stdin,
         stdout=stdout or sys.stdout,
+        ui_language=ui_language,
     )
     if document is None:
         return None

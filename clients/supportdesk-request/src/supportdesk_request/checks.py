@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from supportdesk_request.wizard_texts import text
+from supportdesk_request.texts import text
 
 FORMAT_NAME = "supportdesk-request"
 FORMAT_VERSION = 1

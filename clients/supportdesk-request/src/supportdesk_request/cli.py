@@ -27,7 +27,7 @@ from supportdesk_request.server import (
     EXIT_UNEXPECTED,
     ToolError,
 )
-from supportdesk_request.texts import pick_language
+from supportdesk_request.texts import LANGUAGES, pick_language
 from supportdesk_request.ticket_commands import cmd_not_satisfied, cmd_reply, cmd_status
 
 EXIT_CODES = f"""\
@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="one JSON object on stdout")
     common.add_argument("--no-input", action="store_true", help="never ask anything")
+    common.add_argument(
+        "--ui-language",
+        choices=LANGUAGES,
+        help="the tool's language (default: the request's, the configured one, the locale's)",
+    )
 
     send = commands.add_parser(
         "send",
@@ -174,9 +179,10 @@ def main(
         parser.print_help(stdout)
         return EXIT_INVALID
     output = Output(bool(getattr(args, "json", False)), stdout, stderr)
+    output.language = pick_language(args.ui_language)
     # A broken configuration is reported by the command that needs it, not here.
     with contextlib.suppress(ConfigError):
-        output.language = pick_language(load_config().language)
+        output.language = pick_language(args.ui_language, configured=load_config().language)
     handlers: dict[str, Callable[[argparse.Namespace, Output, TextIO], int]] = {
         "send": cmd_send,
         "status": cmd_status,

@@ -16,19 +16,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from supportdesk_request.texts import item_label
 from supportdesk_request.values import CollectedItem
 
 PRODUCT_INFO_ENV = "SUPPORTDESK_REQUEST_PRODUCT_INFO"
 
-# Product information keys (as an IDE hands them over) -> (document path, label).
-PRODUCT_KEYS: dict[str, tuple[str, str]] = {
-    "code": ("product.code", "Product"),
-    "version": ("product.version", "Product version"),
-    "build": ("product.build", "Build"),
-    "edition": ("product.edition", "Edition"),
-    "runtime": ("environment.runtime", "Runtime"),
-    "database": ("environment.database", "Database"),
-    "addons": ("environment.addons", "Add-ons"),
+# Product information keys (as an IDE hands them over) -> document path (its label is the
+# catalogue's "item.<path>", in English here; the wizard shows it in the customer's language).
+PRODUCT_KEYS: dict[str, str] = {
+    "code": "product.code",
+    "version": "product.version",
+    "build": "product.build",
+    "edition": "product.edition",
+    "runtime": "environment.runtime",
+    "database": "environment.database",
+    "addons": "environment.addons",
 }
 ALIASES = {"product": "code", "product_code": "code", "product_version": "version"}
 
@@ -118,6 +120,10 @@ def _disk_free_mb(where: Path) -> int | None:
         return None
 
 
+def _item(key: str, value: Any) -> CollectedItem:
+    return CollectedItem(key, item_label(key), value)
+
+
 def collect_environment(product_info: Mapping[str, Any] | None = None) -> list[CollectedItem]:
     """Everything gathered about this machine and the caller's product."""
     return collect_product(product_info) + collect_machine(product_info)
@@ -131,7 +137,7 @@ def collect_product(product_info: Mapping[str, Any] | None) -> list[CollectedIte
     """What the caller handed over about its product (an IDE knows its own version)."""
     items: list[CollectedItem] = []
     info = _normalized(product_info)
-    for key, (path, label) in PRODUCT_KEYS.items():
+    for key, path in PRODUCT_KEYS.items():
         value = info.get(key)
         if key == "addons":
             addons = [
@@ -140,9 +146,9 @@ def collect_product(product_info: Mapping[str, Any] | None) -> list[CollectedIte
                 if isinstance(addon, Mapping) and addon.get("name")
             ]
             if addons:
-                items.append(CollectedItem(path, label, addons))
+                items.append(_item(path, addons))
         elif value not in (None, ""):
-            items.append(CollectedItem(path, label, str(value)))
+            items.append(_item(path, str(value)))
     return items
 
 
@@ -150,20 +156,20 @@ def collect_machine(product_info: Mapping[str, Any] | None = None) -> list[Colle
     """What the tool measures on this machine."""
     items: list[CollectedItem] = []
     info = _normalized(product_info)
-    items.append(CollectedItem("environment.os", "Operating system", _os_name()))
+    items.append(_item("environment.os", _os_name()))
     machine = platform.machine()
     if machine:
-        items.append(CollectedItem("environment.architecture", "Architecture", machine.lower()))
+        items.append(_item("environment.architecture", machine.lower()))
     language = _system_language()
     if language:
-        items.append(CollectedItem("environment.language", "System language", language))
+        items.append(_item("environment.language", language))
     memory = _memory_mb()
     if memory is not None:
-        items.append(CollectedItem("environment.memory_mb", "Memory (MB)", memory))
+        items.append(_item("environment.memory_mb", memory))
     # The free space where the customer's project lives matters more than the home's.
     project = info.get("project_path")
     where = Path(str(project)).expanduser() if project else Path.home()
     disk = _disk_free_mb(where if where.exists() else Path.home())
     if disk is not None:
-        items.append(CollectedItem("environment.disk_free_mb", "Free disk (MB)", disk))
+        items.append(_item("environment.disk_free_mb", disk))
     return items

@@ -34,7 +34,7 @@ from supportdesk_request.server import (
     Invalid,
     ToolError,
 )
-from supportdesk_request.texts import NO, pick_language
+from supportdesk_request.texts import NO_WORDS, pick_language
 from supportdesk_request.values import CollectedItem, Sent, Similar
 from supportdesk_request.wizard import run_wizard
 
@@ -107,7 +107,8 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
     flags = flag_layer(args)
     files = _files_of_draft(file_layer) + _files_of_draft(flags)
     draft = build_draft(file_layer, flags, config=config)
-    output.language = pick_language(draft.get("language"))
+    # The draft's language is the request's, else the configured one (build_draft).
+    output.language = pick_language(args.ui_language, draft.get("language"), config.language)
     if files:
         draft[FILES_KEY] = files  # the file's attachments and the flags' together
     collected = collected_items(args)
@@ -126,12 +127,13 @@ def cmd_send(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
             find_similar=client.similar if client is not None else None,
             stdin=stdin,
             stdout=output.stdout,
+            ui_language=output.language,
         )
         if document is None:
-            raise Cancelled(output.text("cancelled"))
+            raise Cancelled(output.text("command.cancelled"))
         # The language chosen in the wizard is the request's, as --language is: the tool's
         # last words (reference, promise) then match the server's texts.
-        output.language = pick_language(document.get("language"))
+        output.language = pick_language(args.ui_language, document.get("language"), config.language)
     else:
         document = mask_text_fields(merge_collected(draft, collected), output)
         missing = missing_fields(document)
@@ -214,8 +216,8 @@ def confirm_sending(
     prompt = output.text("confirm_send", transport=args.transport)
     print("\n" + prompt, end="", file=output.stdout, flush=True)
     answer = stdin.readline()
-    if not answer or answer.strip().lower() in NO:
-        raise Cancelled(output.text("cancelled"))
+    if not answer or answer.strip().lower() in NO_WORDS:
+        raise Cancelled(output.text("command.cancelled"))
 
 
 def _flag_name(path: str) -> str:

@@ -11,7 +11,7 @@ from supportdesk_request.config import load_config
 from supportdesk_request.document import parse_attach
 from supportdesk_request.output import Output, input_allowed, read_text_argument
 from supportdesk_request.server import EXIT_OK, ApiClient, Cancelled, FilePart, Invalid
-from supportdesk_request.texts import YES
+from supportdesk_request.texts import YES_WORDS
 
 
 def cmd_status(args: argparse.Namespace, output: Output, stdin: TextIO) -> int:
@@ -102,8 +102,8 @@ def cmd_not_satisfied(args: argparse.Namespace, output: Output, stdin: TextIO) -
         output.say(f"\n== {output.text('your_comment')}\n" + args.comment.rstrip())
     if input_allowed(args, stdin):
         print("\n" + output.text("confirm_rereview"), end="", file=output.stdout, flush=True)
-        if stdin.readline().strip().lower() not in YES:
-            raise Cancelled(output.text("cancelled"))
+        if stdin.readline().strip().lower() not in YES_WORDS:
+            raise Cancelled(output.text("command.cancelled"))
     result = client.not_satisfied(args.reference, args.comment)
     output.say(
         output.text(

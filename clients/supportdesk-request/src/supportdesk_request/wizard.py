@@ -24,11 +24,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from supportdesk_request import CLIENT_NAME, __version__, checks
-from supportdesk_request import wizard_texts as texts
+from supportdesk_request import CLIENT_NAME, __version__, checks, texts
 from supportdesk_request.masking import MASK, mask_secrets
+from supportdesk_request.texts import choice_label
 from supportdesk_request.values import CollectedItem, Policy, Similar
-from supportdesk_request.wizard_texts import choice_label
 
 # The type menu's order (the labels are texts.CHOICE_LABELS').
 TYPE_MENU = (
@@ -122,8 +121,8 @@ def run_wizard(
 
     `ui_language` (en, es, fr) is the language the wizard speaks; without it, the draft's
     "language" (that of the answer), else the locale's (LC_ALL, LC_MESSAGES, LANG), else
-    English."""
-    language = texts.ui_language(ui_language, draft.get("language"))
+    English (texts.pick_language; the command passes the language it chose)."""
+    language = texts.pick_language(ui_language, draft.get("language"))
     wizard = _Wizard(draft, collected, policy or Policy(), _Terminal(stdin, stdout, language))
     try:
         wizard.ask_everything()
@@ -727,7 +726,8 @@ class _Wizard:
                 if number in self.removed:
                     say(text("show.item_removed", number=number, key=item.key))
                     continue
-                label = f"  ({item.label})" if item.label and item.label != item.key else ""
+                label = texts.shown_item_label(item.key, item.label, self.language)
+                label = f"  ({label})" if label and label != item.key else ""
                 value = _shown_value(item.key, item.value, self.language)
                 say(text("show.item", number=number, key=item.key, value=value, label=label))
         total = sum(self.masked.values())
