@@ -249,6 +249,12 @@ ProductVersion.objects.create(product=product, name="2025", rank=25)
 ProductVersion.objects.create(product=product, name="2026", rank=26, on_sale=True)
 team = Team.objects.create(name="WINDEV support", slug="windev", languages=["fr"])
 team.products.add(product)
+# The customer and the licence the request names: entitled, so its urgency stands.
+from supportdesk.accounts.models import Contact, ContactEmail, License, Organization
+organization = Organization.objects.create(name="Customer SARL", customer_number="C100042")
+contact = Contact.objects.create(organization=organization, name="Dev Eloper", language="fr")
+ContactEmail.objects.create(contact=contact, address="dev@customer.example", is_primary=True)
+License.objects.create(organization=organization, product=product, serial="WD-2026-0001")
 """
 
 REPORT = """
