@@ -41,6 +41,7 @@ from supportdesk.channels.email.threading import (
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
+from supportdesk.plans.selectors import coverage_kept
 from supportdesk.tickets import tasks as ticket_tasks
 from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.counters import deferred_counts
@@ -149,6 +150,7 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
     openings = sum(1 for item in prepared if item.parsed is not None)
     with (
         reserved_numbers(openings),
+        coverage_kept(),
         transaction.atomic(),
         outbound.one_send_task(),
         deferred_counts(),
