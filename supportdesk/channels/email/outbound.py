@@ -244,60 +244,39 @@ def send_outbound(*, outbound_id: int) -> str:
 def send_outbound_rows(outbound_ids: Sequence[int]) -> list[str]:
     """Send several outbox rows, each as `send_outbound` would (what happened to each, in
     order), over one connection to the smarthost: one TCP and TLS handshake and login for
-    the lot, instead of one per mail. The rows are claimed together, then each is sent and
+    the lot, instead of one per mail. Each row is claimed just before it is sent (a worker
+    killed mid-batch leaves the rows after it untouched, their attempts uncounted), then
     recorded on its own."""
-    claimed = _claim_rows(outbound_ids)
     with _Relay() as relay:
-        return [
-            _send_row(claimed[outbound_id], relay)
-            if outbound_id in claimed
-            else "skipped: not due, or sent by another run"
-            for outbound_id in outbound_ids
-        ]
+        return [_send_row(outbound_id, relay) for outbound_id in outbound_ids]
 
 
-def _claim_rows(outbound_ids: Sequence[int]) -> dict[int, OutboundMail]:
-    """Claim the rows that are due, by id: of two runs, one claims a row, the other finds
-    it claimed (its lease in the future) once the first has committed."""
+def _send_row(outbound_id: int, relay: _Relay) -> str:
     at = now()
     lease = timedelta(seconds=settings.SUPPORTDESK["MAIL_SENDING_LEASE_SECONDS"])
-    with transaction.atomic():
-        rows = list(
-            OutboundMail.objects.select_for_update()
-            .filter(
-                pk__in=list(outbound_ids),
-                next_attempt_at__lte=at,
-                status__in=[
-                    OutboundMail.Status.QUEUED,
-                    OutboundMail.Status.RETRYING,
-                    # Still "sending" once its lease has run out: its sender was killed.
-                    OutboundMail.Status.SENDING,
-                ],
-            )
-            .order_by("pk")
-        )
-        if not rows:
-            return {}
-        OutboundMail.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=OutboundMail.Status.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=at + lease,
-        )
-    for row in rows:
-        if row.status == OutboundMail.Status.SENDING:
-            # It may have been killed after the smarthost's 250 and before our commit, so
-            # this send may be the second copy; it carries the same Message-ID.
+    # The claim: of two runs, one updates the row, the other finds nothing to do.
+    claim = {
+        "status": OutboundMail.Status.SENDING,
+        "attempts": F("attempts") + 1,
+        "next_attempt_at": at + lease,
+    }
+    due = OutboundMail.objects.filter(pk=outbound_id, next_attempt_at__lte=at)
+    claimed = due.filter(
+        status__in=[OutboundMail.Status.QUEUED, OutboundMail.Status.RETRYING]
+    ).update(**claim)
+    if not claimed:
+        # A row still "sending" once its lease has run out: its sender was killed. It may
+        # have been killed after the smarthost's 250 and before our commit, so this send
+        # may be the second copy; it carries the same Message-ID.
+        claimed = due.filter(status=OutboundMail.Status.SENDING).update(**claim)
+        if claimed:
             logger.warning(
                 "mail %s: an earlier send was interrupted; sending it again (same Message-ID)",
-                row.pk,
+                outbound_id,
             )
-        row.status = OutboundMail.Status.SENDING
-        row.attempts += 1
-        row.next_attempt_at = at + lease
-    return {row.pk: row for row in rows}
-
-
-def _send_row(outbound: OutboundMail, relay: _Relay) -> str:
+    if not claimed:
+        return "skipped: not due, or sent by another run"
+    outbound = OutboundMail.objects.get(pk=outbound_id)
     try:
         message = build_message(outbound)
     except OSError as exc:  # an attachment's file unreadable (storage not mounted?)
