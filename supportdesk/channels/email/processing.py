@@ -116,8 +116,9 @@ class _Prepared:
 def process_mails(mail_ids: Sequence[int]) -> list[str]:
     """Process several accepted mails, each as `process_mail` would (the outcomes, in the
     order of `mail_ids`), in one transaction per part of the batch with a savepoint per
-    mail: a mail that fails rolls back alone and goes to the quarantine, the others commit.
-    Parsing and the sender checks (which may wait on DNS) happen before the transaction."""
+    mail: a mail that fails rolls back alone and is tried again on its own after the
+    commit (where it may go to the quarantine), the others commit. Parsing and the sender
+    checks (which may wait on DNS) happen before the transaction."""
     outcomes: dict[int, str] = {}
     mails = InboundMail.objects.select_related("raw").in_bulk(list(mail_ids))
     waiting: list[InboundMail] = []
@@ -154,7 +155,6 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
         transaction.atomic(),
         outbound.one_send_task(),
         deferred_counts(),
-        _brief_waits(),
     ):
         # Locked in id order (two batches never wait on each other in a circle); a mail
         # another run finished meanwhile is left out, as process_mail's claim leaves it.
@@ -167,29 +167,32 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
         if claimed:
             InboundMail.objects.filter(pk__in=claimed).update(attempts=F("attempts") + 1)
         alone: list[InboundMail] = []
-        for item in prepared:
-            mail = item.mail
-            if mail.pk not in claimed:
-                outcomes[mail.pk] = "skipped: processed by another run"
-            elif item.error is not None:
-                outcomes[mail.pk] = _quarantine(mail, item.error, item.sender, counted=True)
-            else:
-                assert item.parsed is not None and item.sender is not None
-                try:
-                    with transaction.atomic(), deferred_counts():
-                        with routing_by_caller() as opened:
-                            outcomes[mail.pk] = _apply(mail, item.parsed, item.sender)
-                        for ticket_id in opened:
-                            _route(ticket_id)
-                except UnprocessableMail as exc:  # refused on purpose: the same alone
-                    outcomes[mail.pk] = _quarantine(mail, exc, item.sender, counted=True)
-                except Exception as exc:
-                    # Rolled back alone. It may be the batch's doing (a deadlock with
-                    # another worker's batch over a ticket both had mail for): the mail
-                    # is tried again on its own once the batch has committed, and only
-                    # that try may put it in the quarantine.
-                    logger.info("mail %s failed in a batch, tried again alone: %r", mail.pk, exc)
-                    alone.append(mail)
+        with _brief_waits():
+            for item in prepared:
+                mail = item.mail
+                if mail.pk not in claimed:
+                    outcomes[mail.pk] = "skipped: processed by another run"
+                elif item.error is not None:
+                    outcomes[mail.pk] = _quarantine(mail, item.error, item.sender, counted=True)
+                else:
+                    assert item.parsed is not None and item.sender is not None
+                    try:
+                        with transaction.atomic(), deferred_counts():
+                            with routing_by_caller() as opened:
+                                outcomes[mail.pk] = _apply(mail, item.parsed, item.sender)
+                            for ticket_id in opened:
+                                _route(ticket_id)
+                    except UnprocessableMail as exc:  # refused on purpose: the same alone
+                        outcomes[mail.pk] = _quarantine(mail, exc, item.sender, counted=True)
+                    except Exception as exc:
+                        # Rolled back alone. It may be the batch's doing (a deadlock with
+                        # another worker's batch over a ticket both had mail for): the mail
+                        # is tried again on its own once the batch has committed, and only
+                        # that try may put it in the quarantine.
+                        logger.info(
+                            "mail %s failed in a batch, tried again alone: %r", mail.pk, exc
+                        )
+                        alone.append(mail)
     for mail in alone:
         outcomes[mail.pk] = process_mail(mail_id=mail.pk)
     return outcomes
