@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -47,7 +50,36 @@ class Coverage:
     notice: str = ""
 
 
+# Answers kept by `coverage_kept`, when one is open in this context.
+_kept: ContextVar[dict[tuple[int | None, date], Coverage] | None] = ContextVar(
+    "kept_coverage", default=None
+)
+
+
+@contextmanager
+def coverage_kept() -> Iterator[None]:
+    """Within the block, `coverage_for` reads each organization's coverage for a day once
+    (the free plan once for every contact without an organization): a batch of mail,
+    which lasts a second or two, opens many requests for few organizations. Nothing in
+    opening a request changes a subscription or its credit."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
 def coverage_for(*, organization: Organization | None, on: date) -> Coverage:
+    kept = _kept.get()
+    if kept is None:
+        return _coverage_for(organization=organization, on=on)
+    key = (organization.pk if organization is not None else None, on)
+    if key not in kept:
+        kept[key] = _coverage_for(organization=organization, on=on)
+    return kept[key]
+
+
+def _coverage_for(*, organization: Organization | None, on: date) -> Coverage:
     if organization is None:
         return Coverage(plan=default_plan(), subscription=None)
     subscription = active_subscription(organization=organization, on=on)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db.models import F, Sum
@@ -55,8 +57,39 @@ def apply_count_changes(deltas: Counter[tuple[str, str]]) -> None:
             row.update(value=F("value") + delta)
 
 
+# Changes held back by `deferred_counts`, when one is open in this context.
+_deferred: ContextVar[Counter[tuple[str, str]] | None] = ContextVar(
+    "deferred_counter_changes", default=None
+)
+
+
 def move_in_counters(before: CountedState | None, after: CountedState | None) -> None:
-    apply_count_changes(count_changes([before] if before else [], [after] if after else []))
+    deltas = count_changes([before] if before else [], [after] if after else [])
+    held = _deferred.get()
+    if held is not None:
+        held.update(deltas)
+    else:
+        apply_count_changes(deltas)
+
+
+@contextmanager
+def deferred_counts() -> Iterator[None]:
+    """Within the block, counter changes are added up and written when it ends without an
+    exception (into an enclosing block's, when nested); an exception drops them, as the
+    rollback of the block's savepoint drops its rows. A batch of mail writes the counters
+    once, just before its commit: the counter rows, which every new ticket updates, stay
+    locked for the commit only, not for the whole batch."""
+    outer = _deferred.get()
+    mine: Counter[tuple[str, str]] = Counter()
+    token = _deferred.set(mine)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if outer is not None:
+        outer.update(mine)
+    else:
+        apply_count_changes(mine)
 
 
 def read_count(scope: str, statuses: Iterable[str]) -> int:

@@ -23,7 +23,8 @@ import re
 import smtplib
 import ssl
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -107,6 +108,26 @@ def automatic_mail_allowed(address: str, *, at: datetime | None = None) -> bool:
     return sent < cap
 
 
+# Outbox rows queued within `one_send_task`: sent by one task at its end.
+_one_send_task: ContextVar[list[int] | None] = ContextVar("one_send_task", default=None)
+
+
+@contextlib.contextmanager
+def one_send_task() -> Iterator[None]:
+    """Within the block (inside a transaction), `queue_mail` enqueues no send task per row:
+    the rows queued in it get ONE task at its end, in the same transaction, that sends them
+    over one connection. A row whose savepoint rolled back is skipped by that task; a row
+    whose task is lost is found by requeue_stalled_outbound, as any other."""
+    queued: list[int] = []
+    token = _one_send_task.set(queued)
+    try:
+        yield
+    finally:
+        _one_send_task.reset(token)
+    if queued:
+        mail_tasks.send_outbound_mails.enqueue(outbound_ids=queued)
+
+
 def queue_mail(
     *,
     kind: str,
@@ -148,7 +169,11 @@ def queue_mail(
             next_attempt_at=at,
             created_at=at,
         )
-        mail_tasks.send_outbound_mail.enqueue(outbound_id=outbound.pk)
+        batched = _one_send_task.get()
+        if batched is not None:
+            batched.append(outbound.pk)
+        else:
+            mail_tasks.send_outbound_mail.enqueue(outbound_id=outbound.pk)
     return outbound
 
 
@@ -213,6 +238,20 @@ def reply_attachments(ticket_message_id: int) -> tuple[list[Attachment], list[At
 
 def send_outbound(*, outbound_id: int) -> str:
     """Send one outbox row if it is due; returns what happened, in a few words."""
+    return send_outbound_rows([outbound_id])[0]
+
+
+def send_outbound_rows(outbound_ids: Sequence[int]) -> list[str]:
+    """Send several outbox rows, each as `send_outbound` would (what happened to each, in
+    order), over one connection to the smarthost: one TCP and TLS handshake and login for
+    the lot, instead of one per mail. Each row is claimed just before it is sent (a worker
+    killed mid-batch leaves the rows after it untouched, their attempts uncounted), then
+    recorded on its own."""
+    with _Relay() as relay:
+        return [_send_row(outbound_id, relay) for outbound_id in outbound_ids]
+
+
+def _send_row(outbound_id: int, relay: _Relay) -> str:
     at = now()
     lease = timedelta(seconds=settings.SUPPORTDESK["MAIL_SENDING_LEASE_SECONDS"])
     # The claim: of two runs, one updates the row, the other finds nothing to do.
@@ -244,41 +283,82 @@ def send_outbound(*, outbound_id: int) -> str:
         return _retry(outbound, f"cannot read an attachment: {_describe(exc)}")
     if settings.SUPPORTDESK["MAIL_DELIVERY"] == "file":
         return _write_to_outbox(outbound, message)
-    return _send_by_smtp(outbound, message)
+    return _send_by_smtp(outbound, message, relay)
 
 
-def _send_by_smtp(outbound: OutboundMail, message: EmailMessage) -> str:
+class _Relay:
+    """The connection to the smarthost, opened at the first mail and kept for the next
+    ones; dropped after a failure, so the next mail starts on a fresh one."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+        # Why the smarthost could not be reached: the rest of the batch is not tried
+        # against it (each attempt could wait SMTP_TIMEOUT), it is retried later.
+        self.unreachable: Exception | None = None
+
+    def __enter__(self) -> _Relay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connection(self) -> smtplib.SMTP:
+        if self.unreachable is not None:
+            raise self.unreachable
+        if self.smtp is None:
+            config = settings.SUPPORTDESK
+            host, port = config["SMTP_RELAY"]
+            try:
+                smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+            except (OSError, smtplib.SMTPException) as exc:
+                self.unreachable = exc
+                raise
+            try:
+                if config["SMTP_RELAY_STARTTLS"]:
+                    smtp.starttls(context=ssl.create_default_context())
+                if config["SMTP_RELAY_USER"]:
+                    smtp.login(config["SMTP_RELAY_USER"], config["SMTP_RELAY_PASSWORD"])
+            except (OSError, smtplib.SMTPException) as exc:
+                self.unreachable = exc
+                smtp.close()
+                raise
+            self.smtp = smtp
+        return self.smtp
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            # The mails' fates are decided; a failing goodbye changes nothing.
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+            smtp.close()
+
+
+def _send_by_smtp(outbound: OutboundMail, message: EmailMessage, relay: _Relay) -> str:
     config = settings.SUPPORTDESK
-    host, port = config["SMTP_RELAY"]
-    smtp: smtplib.SMTP | None = None
     try:
-        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
-        if config["SMTP_RELAY_STARTTLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["SMTP_RELAY_USER"]:
-            smtp.login(config["SMTP_RELAY_USER"], config["SMTP_RELAY_PASSWORD"])
         # Bounces come back to the support address, where intake records them.
-        smtp.send_message(message, from_addr=config["MAIL_FROM"], to_addrs=[outbound.to_address])
+        relay.connection().send_message(
+            message, from_addr=config["MAIL_FROM"], to_addrs=[outbound.to_address]
+        )
         # The smarthost has the mail: record it now, before QUIT or anything else that could
         # fail or be killed, so the window for a second copy is as short as it can be.
         _finish(outbound, status=OutboundMail.Status.SENT, sent_at=now(), last_error="")
         return "sent"
     except smtplib.SMTPAuthenticationError as exc:
+        relay.close()
         # Our login is wrong, not the customer's address: retry once it is fixed.
         return _retry(outbound, f"smarthost refused our login: {_describe(exc)}")
     except smtplib.SMTPRecipientsRefused as exc:
+        # The connection stays usable (smtplib reset the transaction).
         code = min((answer[0] for answer in exc.recipients.values()), default=0)
         return _answered(outbound, code, _describe(exc))
     except smtplib.SMTPResponseException as exc:
+        relay.close()
         return _answered(outbound, exc.smtp_code, _describe(exc))
     except (OSError, smtplib.SMTPException) as exc:
+        relay.close()
         return _retry(outbound, _describe(exc))
-    finally:
-        if smtp is not None:
-            # The mail's fate is decided; a failing goodbye changes nothing.
-            with contextlib.suppress(OSError, smtplib.SMTPException):
-                smtp.quit()
-            smtp.close()
 
 
 _told_about_file_delivery = False

@@ -4,23 +4,31 @@ The row is claimed with a conditional UPDATE inside the transaction that changes
 so a second run (a retry, a duplicate task, a second worker) finds it done and does nothing.
 Whatever fails rolls back, and the row goes to the quarantine with its error, in a
 transaction of its own: the mail behind it is not held up, and nothing is deleted.
+
+Workers process mail in batches (`process_mails`, which the processing task's batches call):
+one transaction for many mails, a savepoint for each, so a failing mail rolls back alone
+and goes to the quarantine while the rest commit. Each mail takes the same path as in
+`process_mail` (parse, then `_apply`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Subquery
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
 
 # By module: acknowledgements -> outbound -> tasks -> processing is a cycle.
-from supportdesk.channels.email import acknowledgements, standard_requests
+from supportdesk.channels.email import acknowledgements, outbound, standard_requests
 from supportdesk.channels.email.admission import admit, welcome_colleague
 from supportdesk.channels.email.authenticity import Authenticity, Verdict, check_authenticity
 from supportdesk.channels.email.fax import fax_sender, is_fax_gateway, read_fax
@@ -33,14 +41,20 @@ from supportdesk.channels.email.threading import (
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
+from supportdesk.plans.selectors import coverage_kept
+from supportdesk.tickets import tasks as ticket_tasks
 from supportdesk.tickets.choices import Channel
+from supportdesk.tickets.counters import deferred_counts
 from supportdesk.tickets.models import Message, Ticket
 from supportdesk.tickets.product_guess import guess_product
+from supportdesk.tickets.references import reserved_numbers
 from supportdesk.tickets.services import (
     NewAttachment,
     add_note,
     open_ticket,
     reply_to_ticket,
+    route_new_ticket,
+    routing_by_caller,
 )
 from supportdesk.tickets.services.common import without_nul
 
@@ -84,18 +98,173 @@ def process_mail(*, mail_id: int) -> str:
                 return "skipped: processed by another run"
             return _apply(mail, parsed, sender)
     except Exception as exc:
-        error = without_nul(f"{type(exc).__name__}: {exc}")[:MAX_ERROR_LENGTH]
-        # Mail we refuse on purpose needs no traceback; anything else is a bug to look at.
-        expected = isinstance(exc, UnprocessableMail)
-        logger.warning("mail %s quarantined: %s", mail_id, error, exc_info=not expected)
-        with transaction.atomic():
-            InboundMail.objects.filter(pk=mail.pk, status=InboundMail.Status.RECEIVED).update(
-                status=InboundMail.Status.QUARANTINED,
-                error=error,
-                attempts=F("attempts") + 1,
-                **_authenticity_fields(sender),
-            )
-        return f"quarantined: {error}"
+        return _quarantine(mail, exc, sender)
+
+
+# A batch is cut into parts of at most this many bytes of raw mail: each part is parsed
+# whole before its transaction, so this bounds a worker's memory (a few times the bytes).
+BATCH_PART_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class _Prepared:
+    mail: InboundMail
+    parsed: ParsedMail | None = None
+    sender: Authenticity | None = None
+    error: Exception | None = None
+
+
+def process_mails(mail_ids: Sequence[int]) -> list[str]:
+    """Process several accepted mails, each as `process_mail` would (the outcomes, in the
+    order of `mail_ids`), in one transaction per part of the batch with a savepoint per
+    mail: a mail that fails rolls back alone and is tried again on its own after the
+    commit (where it may go to the quarantine), the others commit. Parsing and the sender
+    checks (which may wait on DNS) happen before the transaction."""
+    outcomes: dict[int, str] = {}
+    mails = InboundMail.objects.select_related("raw").in_bulk(list(mail_ids))
+    waiting: list[InboundMail] = []
+    for mail_id in dict.fromkeys(mail_ids):
+        mail = mails.get(mail_id)
+        if mail is None:
+            outcomes[mail_id] = "skipped: no such mail"
+        elif mail.status != InboundMail.Status.RECEIVED:
+            outcomes[mail_id] = f"skipped: already {mail.status}"
+        else:
+            waiting.append(mail)
+    part: list[InboundMail] = []
+    size = 0
+    for mail in waiting:
+        if part and size + mail.size > BATCH_PART_BYTES:
+            outcomes.update(_process_part(part))
+            part, size = [], 0
+        part.append(mail)
+        size += mail.size
+    if part:
+        outcomes.update(_process_part(part))
+    return [outcomes[mail_id] for mail_id in mail_ids]
+
+
+def _process_part(mails: list[InboundMail]) -> dict[int, str]:
+    prepared = [_prepare(mail) for mail in mails]
+    outcomes: dict[int, str] = {}
+    # New tickets' numbers are reserved first, in a statement of their own: the sequence
+    # row is not held locked for the whole transaction (see reserved_numbers).
+    openings = sum(1 for item in prepared if item.parsed is not None)
+    with (
+        reserved_numbers(openings),
+        coverage_kept(),
+        transaction.atomic(),
+        outbound.one_send_task(),
+        deferred_counts(),
+    ):
+        # Locked in id order (two batches never wait on each other in a circle); a mail
+        # another run finished meanwhile is left out, as process_mail's claim leaves it.
+        claimed = set(
+            InboundMail.objects.select_for_update()
+            .filter(pk__in=[mail.pk for mail in mails], status=InboundMail.Status.RECEIVED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if claimed:
+            InboundMail.objects.filter(pk__in=claimed).update(attempts=F("attempts") + 1)
+        alone: list[InboundMail] = []
+        with _brief_waits():
+            for item in prepared:
+                mail = item.mail
+                if mail.pk not in claimed:
+                    outcomes[mail.pk] = "skipped: processed by another run"
+                elif item.error is not None:
+                    outcomes[mail.pk] = _quarantine(mail, item.error, item.sender, counted=True)
+                else:
+                    assert item.parsed is not None and item.sender is not None
+                    try:
+                        with transaction.atomic(), deferred_counts():
+                            with routing_by_caller() as opened:
+                                outcomes[mail.pk] = _apply(mail, item.parsed, item.sender)
+                            for ticket_id in opened:
+                                _route(ticket_id)
+                    except UnprocessableMail as exc:  # refused on purpose: the same alone
+                        outcomes[mail.pk] = _quarantine(mail, exc, item.sender, counted=True)
+                    except Exception as exc:
+                        # Rolled back alone. It may be the batch's doing (a deadlock with
+                        # another worker's batch over a ticket both had mail for): the mail
+                        # is tried again on its own once the batch has committed, and only
+                        # that try may put it in the quarantine.
+                        logger.info(
+                            "mail %s failed in a batch, tried again alone: %r", mail.pk, exc
+                        )
+                        alone.append(mail)
+    for mail in alone:
+        outcomes[mail.pk] = process_mail(mail_id=mail.pk)
+    return outcomes
+
+
+# How long a mail of a batch waits for a row another transaction holds (PostgreSQL): a
+# ticket another worker's batch is answering stays locked until that batch commits. Past
+# this, the mail rolls back alone and is tried on its own after this batch's commit, when
+# this batch holds nothing that the other could wait for (no deadlock, no convoy).
+BATCH_LOCK_TIMEOUT = "50ms"
+
+
+@contextmanager
+def _brief_waits() -> Iterator[None]:
+    """Within the block (and the transaction), waits for row locks are short; after it, as
+    configured: the counters written at the end of the batch wait as long as they need."""
+    if connection.vendor != "postgresql":
+        yield  # SQLite: one writer at a time, the batch holds the database's write lock
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{BATCH_LOCK_TIMEOUT}'")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+
+
+def _route(ticket_id: int) -> None:
+    """Route a ticket the batch opened, in the batch's transaction (no task of its own).
+    Routing is not the mail's processing: should it fail, it rolls back alone and the
+    routing task the ticket would have had is enqueued instead."""
+    try:
+        # route_new_ticket's own atomic block is the savepoint; its counter changes are
+        # kept only when it succeeds.
+        with deferred_counts():
+            route_new_ticket(ticket_id=ticket_id)
+    except Exception:
+        logger.exception("routing ticket %s in a batch failed; enqueued instead", ticket_id)
+        ticket_tasks.route_ticket.enqueue(ticket_id=ticket_id)
+
+
+def _prepare(mail: InboundMail) -> _Prepared:
+    item = _Prepared(mail)
+    try:
+        raw = read_blob(mail.raw)
+        item.parsed = parse_mail(
+            raw,
+            return_path=_return_path(mail),
+            max_expanded_bytes=settings.SUPPORTDESK["MAIL_MAX_EXPANDED_BYTES"],
+        )
+        item.sender = sender_authenticity(mail, raw, item.parsed)
+    except Exception as exc:
+        item.error = exc
+    return item
+
+
+def _quarantine(
+    mail: InboundMail, exc: Exception, sender: Authenticity | None, *, counted: bool = False
+) -> str:
+    """Put a mail in the quarantine with its error; `counted`: its attempt is counted."""
+    error = without_nul(f"{type(exc).__name__}: {exc}")[:MAX_ERROR_LENGTH]
+    # Mail we refuse on purpose needs no traceback; anything else is a bug to look at.
+    expected = isinstance(exc, UnprocessableMail)
+    logger.warning("mail %s quarantined: %s", mail.pk, error, exc_info=not expected)
+    with transaction.atomic():
+        InboundMail.objects.filter(pk=mail.pk, status=InboundMail.Status.RECEIVED).update(
+            status=InboundMail.Status.QUARANTINED,
+            error=error,
+            attempts=F("attempts") + (0 if counted else 1),
+            **_authenticity_fields(sender),
+        )
+    return f"quarantined: {error}"
 
 
 def _return_path(mail: InboundMail) -> str | None:

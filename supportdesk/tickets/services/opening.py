@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -42,6 +44,22 @@ from supportdesk.tickets.services.messages import NewAttachment, add_message
 from supportdesk.tickets.services.routing import needs_routing
 from supportdesk.tickets.services.status import normalize_tags
 from supportdesk.tickets.signatures import error_line, error_signature
+
+# Tickets opened within `routing_by_caller`, which their caller routes itself.
+_routed_by_caller: ContextVar[list[int] | None] = ContextVar("routed_by_caller", default=None)
+
+
+@contextmanager
+def routing_by_caller() -> Iterator[list[int]]:
+    """Within the block, `open_ticket` enqueues no routing task: it adds the id of each
+    ticket that needs routing to the list yielded, and the caller routes them (a batch of
+    mail routes its tickets in its own transaction, without a task each)."""
+    opened: list[int] = []
+    token = _routed_by_caller.set(opened)
+    try:
+        yield opened
+    finally:
+        _routed_by_caller.reset(token)
 
 
 def open_ticket(
@@ -198,5 +216,9 @@ def open_ticket(
             },
         )
         if needs_routing(ticket):
-            ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk)
+            routed_by_caller = _routed_by_caller.get()
+            if routed_by_caller is not None:
+                routed_by_caller.append(ticket.pk)
+            else:
+                ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk)
     return ticket

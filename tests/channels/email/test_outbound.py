@@ -22,7 +22,7 @@ from supportdesk.accounts.models import Contact, ContactEmail
 from supportdesk.channels.email.acknowledgements import acknowledge_new_request, send_reply_mail
 from supportdesk.channels.email.intake import accept_message
 from supportdesk.channels.email.models import InboundMail, OutboundMail
-from supportdesk.channels.email.outbound import queue_mail, send_outbound
+from supportdesk.channels.email.outbound import queue_mail, send_outbound, send_outbound_rows
 from supportdesk.core.errors import InvalidInput
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.tickets.models import Attachment, Ticket
@@ -41,8 +41,11 @@ class Sink:
     def __init__(self) -> None:
         self.answer = "250 2.0.0 Ok: queued"
         self.received: list[tuple[str, list[str], bytes]] = []
+        # The SMTP sessions (connections) that carried a mail.
+        self.sessions: set[int] = set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.sessions.add(id(session))
         if self.answer.startswith("250"):
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return self.answer
@@ -749,3 +752,33 @@ def test_a_technician_without_an_address_gets_no_alert_and_the_check_goes_on(
     with time_machine.travel(deadline.warn_at, tick=False):
         assert check_deadline(deadline_id=deadline.pk) == ["warned"]
     assert not OutboundMail.objects.filter(kind=OutboundMail.Kind.NOTICE).exists()
+
+
+def test_a_batch_of_rows_goes_over_one_connection_and_each_row_keeps_its_own_outcome(
+    smarthost, ticket
+):
+    rows = [queue_reply(ticket, to=f"customer-{n}@customer.example") for n in range(3)]
+    refused = queue_reply(ticket, to="gone@customer.example")
+    sent_before = queue_reply(ticket, to="early@customer.example")
+    send_outbound(outbound_id=sent_before.pk)
+    smarthost.sessions.clear()
+
+    async def handle_RCPT(server: Any, session: Any, envelope: Any, address: str, options: Any):
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smarthost.handle_RCPT = handle_RCPT  # type: ignore[attr-defined]
+
+    outcomes = send_outbound_rows([rows[0].pk, refused.pk, rows[1].pk, sent_before.pk, rows[2].pk])
+
+    assert outcomes[0] == outcomes[2] == outcomes[4] == "sent"
+    assert outcomes[1].startswith("failed: ")
+    assert outcomes[3] == "skipped: not due, or sent by another run"
+    assert len(smarthost.sessions) == 1  # one connection for the three mails sent
+    assert sorted(to for _sender, [to], _raw in smarthost.received[1:]) == sorted(
+        f"customer-{n}@customer.example" for n in range(3)
+    )
+    refused.refresh_from_db()
+    assert refused.status == OutboundMail.Status.FAILED
