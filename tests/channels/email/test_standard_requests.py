@@ -22,9 +22,11 @@ import pytest
 
 from supportdesk.accounts.models import Contact, License, Team
 from supportdesk.catalog.models import Product
+from supportdesk.channels.email.intake import accept_message
 from supportdesk.channels.email.models import InboundMail, OutboundMail
 from supportdesk.channels.email.outbound import build_message
 from supportdesk.channels.email.parsing import REQUEST_CONTENT_TYPE, parse_mail
+from supportdesk.channels.email.processing import process_mails
 from supportdesk.channels.email.receivers.smtpd import MailListener
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.tickets.choices import Category, Channel, MessageKind, Priority
@@ -207,6 +209,37 @@ def test_a_standardized_mail_becomes_a_routed_acknowledged_ticket_with_every_fie
 
     ticket.refresh_from_db()
     assert ticket.team == team
+
+
+def test_a_workers_batch_reads_a_standardized_mail_beside_ordinary_mail(
+    catalog: Product, customer: Contact, team: Team
+) -> None:
+    """The worker processes mail in batches (process_mails): the standardized request in one
+    is filed with every field and routed in the batch, like the one process_mail files."""
+    document, files = with_files()
+    standard, _ = accept_message(
+        standardized_mail(document, files),
+        source="smtp",
+        envelope_from="dev@customer.example",
+        envelope_to=["support@example.com"],
+    )
+    ordinary, _ = accept_message(
+        read_fixture("plain_text"),
+        source="smtp",
+        envelope_from="someone@elsewhere.example",
+        envelope_to=["support@example.com"],
+    )
+
+    outcomes = process_mails([ordinary.pk, standard.pk])
+
+    ticket = Ticket.objects.get(channel=Channel.REQUEST_TOOL)
+    assert outcomes[1] == f"opened {ticket.reference} (standard request)"
+    assert outcomes[0].startswith("opened ")
+    assert_every_field(ticket, document, customer)
+    assert ticket.team == team  # routed inside the batch, no routing task
+    assert OutboundMail.objects.filter(
+        kind=OutboundMail.Kind.ACKNOWLEDGEMENT, to_address="dev@customer.example"
+    ).exists()
 
 
 @pytest.fixture
