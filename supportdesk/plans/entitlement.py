@@ -153,6 +153,16 @@ def count_request(entitlement: Entitlement) -> Entitlement:
     )
 
 
+def give_back_request(license_id: int) -> bool:
+    """Return one free request to the licence (a counted request turned out not to be one
+    of its own, e.g. a duplicate merged away), in the caller's transaction. Never below
+    zero; False when there was nothing to give back."""
+    given = License.objects.filter(pk=license_id, requests_used__gt=0).update(
+        requests_used=F("requests_used") - 1
+    )
+    return bool(given)
+
+
 # -- out of scope ------------------------------------------------------------------------------
 
 OUT_OF_SCOPE_CATEGORY = "category"

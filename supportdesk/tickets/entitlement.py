@@ -12,6 +12,19 @@ from supportdesk.plans.entitlement import (
 from supportdesk.tickets.models import Ticket
 
 
+def was_counted(ticket: Ticket) -> bool:
+    """Whether opening `ticket` took one of its licence's free requests (count_request):
+    entitled under a plan that counts requests. The other outcomes take nothing."""
+    plan = ticket.plan
+    return (
+        ticket.entitlement == EntitlementStatus.ENTITLED
+        and ticket.license_id is not None
+        and plan is not None
+        and not plan.is_paid
+        and plan.requests_per_license is not None
+    )
+
+
 def entitlement_facts(ticket: Ticket, *, language: str | None = None) -> dict[str, Any]:
     """{status, message, requests_left, out_of_scope} for the customer (message in
     `language`, else the ticket's). requests_left is what the licence has now."""

@@ -167,9 +167,10 @@ def count_by_status(*, scope: str = "all") -> dict[str, int]:
     return {status: read_count(scope, [status]) for status in Status.values}
 
 
-def answer_promise(ticket: Ticket) -> tuple[datetime, str] | None:
+def answer_promise(ticket: Ticket, *, language: str = "") -> tuple[datetime, str] | None:
     """When we promised to answer, and that promise as the customer reads it, in their
-    language and the service's time zone ("Tuesday 24 November, 12:00")."""
+    language and the service's time zone ("Tuesday 24 November, 12:00"). `language`, when
+    given, is the one the reader asked for (the ticket's otherwise)."""
     # Only the moment: the ticket at hand has the plan (a new ticket's came with its
     # calendar), so no join and no model instances.
     target_at = (
@@ -185,7 +186,7 @@ def answer_promise(ticket: Ticket) -> tuple[datetime, str] | None:
     if target_at is None or ticket.plan is None:
         return None
     text = format_promise(
-        target_at, time_zone=ticket.plan.calendar.time_zone, language=ticket.language
+        target_at, time_zone=ticket.plan.calendar.time_zone, language=language or ticket.language
     )
     return target_at, text
 
@@ -203,9 +204,12 @@ def public_messages(ticket: Ticket, *, last: int = 50) -> list[Message]:
     return list(reversed(list(newest_first)))
 
 
-def answer_promises(tickets: Sequence[Ticket]) -> dict[int, tuple[datetime, str]]:
+def answer_promises(
+    tickets: Sequence[Ticket], *, language: str = ""
+) -> dict[int, tuple[datetime, str]]:
     """answer_promise for a page of tickets, by ticket id, in two queries (the open
-    deadlines, then the plans' calendars), whatever the page's length."""
+    deadlines, then the plans' calendars), whatever the page's length; each in `language`
+    when given, else in its ticket's."""
     by_ticket: dict[int, datetime] = {}
     rows = Deadline.objects.filter(
         ticket__in=[ticket.pk for ticket in tickets],
@@ -227,5 +231,6 @@ def answer_promises(tickets: Sequence[Ticket]) -> dict[int, tuple[datetime, str]
         zone = zones.get(ticket.plan_id) if ticket.plan_id is not None else None
         if due is None or zone is None:
             continue
-        promises[ticket.pk] = (due, format_promise(due, time_zone=zone, language=ticket.language))
+        text = format_promise(due, time_zone=zone, language=language or ticket.language)
+        promises[ticket.pk] = (due, text)
     return promises

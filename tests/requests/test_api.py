@@ -17,6 +17,7 @@ from supportdesk.accounts.models import Contact, License
 from supportdesk.catalog.models import Product
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.requests.tokens import issue_api_token, revoke_api_token
+from supportdesk.sla.promise import format_promise
 from supportdesk.tickets.choices import Category, Channel, MessageKind, Priority, Status
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services import change_status
@@ -345,3 +346,28 @@ def test_a_request_over_the_servers_limit_is_refused_before_it_is_read(catalog, 
     assert response.json()["max_bytes"] == 4096
     assert "upload link" in response.json()["message"]
     assert Ticket.objects.count() == 0
+
+
+def test_the_answer_promise_is_in_the_language_the_client_asks_for(catalog, token):  # type: ignore[no-untyped-def]
+    """answer_by_text follows Accept-Language when we speak it (the tool asks in its own
+    language); the ticket's language stays the default. On the new request's response,
+    the ticket's status and the list alike."""
+    response = api(token, language="es-ES,es;q=0.9").post(
+        "/api/v1/requests", full_request(), content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get()
+    assert ticket.language == "fr"
+    zone = ticket.plan.calendar.time_zone
+
+    def promise(language: str) -> str:
+        return format_promise(ticket.due_at, time_zone=zone, language=language)
+
+    assert promise("es") != promise("fr")
+    assert response.json()["answer_by_text"] == promise("es")
+    status_url = f"/api/v1/tickets/{ticket.reference}"
+    for language, expected in [("es", "es"), ("en-GB", "en"), ("de", "fr"), (None, "fr")]:
+        client = api(token, language=language)
+        assert client.get(status_url).json()["answer_by_text"] == promise(expected), language
+        listed = client.get("/api/v1/tickets").json()["tickets"]
+        assert [entry["answer_by_text"] for entry in listed] == [promise(expected)], language

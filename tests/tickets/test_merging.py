@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from supportdesk.accounts.models import License
 from supportdesk.core.errors import InvalidInput, InvalidTransition, PermissionDenied
+from supportdesk.plans.entitlement import EntitlementStatus
 from supportdesk.tickets.choices import EventKind, Status
 from supportdesk.tickets.models import Message
 from supportdesk.tickets.selectors import count_by_status, count_unresolved
@@ -155,3 +157,66 @@ def test_tickets_of_different_customers_cannot_be_merged(
     with pytest.raises(InvalidInput) as error:
         merge_tickets(actor=technician, source=theirs, target=mine)
     assert "target" in error.value.problems
+
+
+# Free support counts requests per licence: a duplicate is the same request, counted once.
+
+
+@pytest.fixture
+def licence(customer, product):
+    return License.objects.create(
+        organization=customer.organization, product=product, serial="WD-2026-0001"
+    )
+
+
+def test_a_merged_duplicate_gives_its_counted_request_back_to_the_licence(
+    licence, customer, team, product, technician
+):
+    target = make_ticket(requester=customer, team=team, product=product)
+    source = make_ticket(requester=customer, team=team, product=product, subject="Again")
+    assert source.entitlement == EntitlementStatus.ENTITLED
+    assert source.license == licence
+    licence.refresh_from_db()
+    assert licence.requests_used == 2
+
+    merge_tickets(actor=technician, source=source, target=target)
+
+    licence.refresh_from_db()
+    assert licence.requests_used == 1
+    (merged_into,) = events_of(source, EventKind.MERGED_INTO)
+    assert merged_into.data == {
+        "target": target.reference,
+        "messages": 1,
+        "request_given_back": "WD-2026-0001",
+    }
+
+
+def test_a_request_that_was_not_counted_gives_nothing_back(
+    licence, customer, team, product, technician, free_plan
+):
+    target = make_ticket(requester=customer, team=team, product=product)
+    # Over the limit: opened anyway, "no requests left", nothing taken.
+    free_plan.requests_per_license = 1
+    free_plan.save()
+    source = make_ticket(requester=customer, team=team, product=product, subject="Again")
+    assert source.entitlement == EntitlementStatus.NO_REQUESTS_LEFT
+
+    merge_tickets(actor=technician, source=source, target=target)
+
+    licence.refresh_from_db()
+    assert licence.requests_used == 1
+    (merged_into,) = events_of(source, EventKind.MERGED_INTO)
+    assert "request_given_back" not in merged_into.data
+
+
+def test_a_licence_never_goes_below_zero_requests(licence, customer, team, product, technician):
+    target = make_ticket(requester=customer, team=team, product=product)
+    source = make_ticket(requester=customer, team=team, product=product, subject="Again")
+    License.objects.filter(pk=licence.pk).update(requests_used=0)  # reset by an administrator
+
+    merge_tickets(actor=technician, source=source, target=target)
+
+    licence.refresh_from_db()
+    assert licence.requests_used == 0
+    (merged_into,) = events_of(source, EventKind.MERGED_INTO)
+    assert "request_given_back" not in merged_into.data

@@ -153,12 +153,18 @@ _CITY_NAMES: dict[tuple[str, str], str] = {("Europe/Paris", Language.SPANISH): "
 
 
 def acknowledge_new_request(
-    *, ticket: Ticket, inbound: InboundMail, to_address: str = "", had_files: bool = True
+    *,
+    ticket: Ticket,
+    inbound: InboundMail,
+    to_address: str = "",
+    had_files: bool = True,
+    recommend_request_tool: bool = True,
 ) -> OutboundMail | None:
     """Queue the acknowledgement of a ticket opened from `inbound`, threaded on it, to
     `to_address` (the From of the mail; the requester's address when not given).
     `had_files=False` says the request carried no file, so none can have been removed: the
-    files are not looked up (most mail has none).
+    files are not looked up (most mail has none). `recommend_request_tool=False` leaves out
+    the advice to use the request tool (for a sender who just did; see acknowledgement_text).
 
     Returns None when nothing is sent: mail from a machine (the null sender) is never
     answered, and an address gets at most MAIL_AUTO_REPLIES_PER_HOUR automatic mails an hour.
@@ -170,7 +176,9 @@ def acknowledge_new_request(
     address = to_address or _requester_address(ticket)
     if not address:
         return None
-    subject, body = acknowledgement_text(ticket, had_files=had_files)
+    subject, body = acknowledgement_text(
+        ticket, had_files=had_files, recommend_request_tool=recommend_request_tool
+    )
     return outbound.queue_mail(
         kind=OutboundMail.Kind.ACKNOWLEDGEMENT,
         to=address,
@@ -183,8 +191,13 @@ def acknowledge_new_request(
     )
 
 
-def acknowledgement_text(ticket: Ticket, *, had_files: bool = True) -> tuple[str, str]:
-    """The subject and body of the acknowledgement, in the ticket's language."""
+def acknowledgement_text(
+    ticket: Ticket, *, had_files: bool = True, recommend_request_tool: bool = True
+) -> tuple[str, str]:
+    """The subject and body of the acknowledgement, in the ticket's language.
+    `recommend_request_tool=False`: the mail came from the request tool but its document
+    was refused, so it was opened as ordinary mail; the problems mail says what to correct,
+    and advising the tool its sender just used would only confuse."""
     texts = TEXTS.get(ticket.language, TEXTS[Language.ENGLISH])
     promise = answer_promise(ticket)
     if promise is not None and ticket.plan is not None:
@@ -215,7 +228,7 @@ def acknowledgement_text(ticket: Ticket, *, had_files: bool = True) -> tuple[str
         paragraphs.append(f"{texts.removed}\n{listing}\n\n{upload or texts.removed_how}")
     elif upload:
         paragraphs.append(upload)
-    if ticket.channel == Channel.EMAIL:
+    if ticket.channel == Channel.EMAIL and recommend_request_tool:
         # Free-form mail needs a human to triage it; a standardized request does not.
         paragraphs.append(texts.request_tool.format(url=settings.SUPPORTDESK["REQUEST_TOOL_URL"]))
     paragraphs.append(texts.signature)

@@ -291,7 +291,11 @@ def _authenticity_fields(sender: Authenticity | None) -> dict[str, Any]:
     return {"authenticity": sender.verdict, "authenticity_details": sender.as_details()}
 
 
-def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
+def _apply(
+    mail: InboundMail, parsed: ParsedMail, sender: Authenticity, *, from_request_tool: bool = False
+) -> str:
+    """Process one claimed mail. `from_request_tool` says the mail is a standardized request
+    that failed validation, read as ordinary mail: its sender already uses the request tool."""
     if parsed.limit_exceeded:
         raise UnprocessableMail(f"MIME limit: {parsed.limit_exceeded}")
     # Before the machine check: a gateway's mail is machine-written, and still a fax.
@@ -362,6 +366,7 @@ def _apply(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> str:
             inbound=mail,
             to_address=parsed.from_address,
             had_files=bool(attachments),
+            recommend_request_tool=not from_request_tool,
         )
     _finish(mail, sender=sender, ticket=ticket, message=_first_message(ticket))
     return f"opened {ticket.reference}"

@@ -171,7 +171,7 @@ def _as_ordinary_mail(
     ordinary = dataclasses.replace(
         parsed, request_part=None, attachments=(*parsed.attachments, as_file)
     )
-    outcome = processing._apply(mail, ordinary, sender)
+    outcome = processing._apply(mail, ordinary, sender, from_request_tool=True)
     ticket_id = InboundMail.objects.filter(pk=mail.pk).values_list("ticket_id", flat=True).get()
     ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
     if ticket is None:  # nothing was opened (not expected past processing's own checks)

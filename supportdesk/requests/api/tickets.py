@@ -27,6 +27,7 @@ from supportdesk.requests import texts
 from supportdesk.requests.api.views import (
     CustomerApiView,
     _status_fields,
+    asked_language,
     not_found,
     request_language,
     size_refusal,
@@ -247,7 +248,8 @@ class TicketListView(CustomerApiView):
                 status.HTTP_400_BAD_REQUEST,
             )
         page = list_tickets(viewer=request.user, limit=limit, before=before)
-        promises = answer_promises(page.tickets)
+        # Each promise in its ticket's language unless the client asked for one we speak.
+        promises = answer_promises(page.tickets, language=asked_language(request))
         following = None
         if page.next_before is not None:
             query = {"before": page.next_before}

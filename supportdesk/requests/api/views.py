@@ -147,6 +147,11 @@ _submitted = inline_serializer(
 
 def request_language(request: Request, fallback: str) -> str:
     """The first supported language of Accept-Language (by q), else `fallback`."""
+    return asked_language(request) or texts.supported(fallback)
+
+
+def asked_language(request: Request) -> str:
+    """The first supported language of Accept-Language (by q); "" when it names none."""
     ranked: list[tuple[float, int, str]] = []
     for position, item in enumerate(request.META.get("HTTP_ACCEPT_LANGUAGE", "").split(",")):
         tag, _, parameters = item.strip().partition(";")
@@ -159,7 +164,7 @@ def request_language(request: Request, fallback: str) -> str:
         primary = tag.strip().split("-")[0].lower()
         if primary in texts.SUPPORTED_LANGUAGES and quality > 0:
             ranked.append((-quality, position, primary))
-    return min(ranked)[2] if ranked else texts.supported(fallback)
+    return min(ranked)[2] if ranked else ""
 
 
 def refusal(problems: RequestInvalid, language: str) -> Response:
@@ -179,8 +184,10 @@ def ticket_url(ticket: Ticket) -> str:
     return settings.SITE_URL + reverse("api-ticket", args=[ticket.reference])
 
 
-def promise_facts(ticket: Ticket) -> dict[str, Any]:
-    return promise_dict(answer_promise(ticket))
+def promise_facts(ticket: Ticket, request: Request) -> dict[str, Any]:
+    """The answer promise, its text in the language the client asked for (the ticket's
+    when it asked for none we speak)."""
+    return promise_dict(answer_promise(ticket, language=asked_language(request)))
 
 
 def promise_dict(promise: tuple[datetime, str] | None) -> dict[str, Any]:
@@ -344,7 +351,7 @@ class RequestsView(CustomerApiView):
                 "follow_up": submitted.follow_up,
                 "channel": submitted.message.channel,
                 "status": ticket.status,
-                **promise_facts(ticket),
+                **promise_facts(ticket, request),
                 "attachments": [
                     {
                         "name": item.filename,
@@ -410,7 +417,7 @@ class TicketStatusView(CustomerApiView):
         messages = public_messages(ticket, last=MESSAGES_SHOWN)
         return Response(
             {
-                **ticket_status(ticket, answer_promise(ticket)),
+                **ticket_status(ticket, answer_promise(ticket, language=asked_language(request))),
                 "messages": [message_facts(message, request.user) for message in messages],
             }
         )

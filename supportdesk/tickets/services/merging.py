@@ -7,8 +7,10 @@ from django.db import transaction
 from supportdesk.accounts.actors import Actor
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, InvalidTransition
+from supportdesk.plans.entitlement import give_back_request
 from supportdesk.tickets.choices import EventKind, Status
 from supportdesk.tickets.counters import apply_count_changes, count_changes
+from supportdesk.tickets.entitlement import was_counted
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import Message, Ticket
 from supportdesk.tickets.services.common import (
@@ -24,7 +26,8 @@ def merge_tickets(*, actor: Actor, source: Ticket, target: Ticket) -> Ticket:
     """Move every message of `source` onto `target` and close `source` as merged.
 
     The source keeps its number: mail quoting it still finds the conversation through
-    `merged_into`.
+    `merged_into`. A source that took one of its licence's free requests gives it back:
+    a duplicate is the same request, counted once (on the target).
     """
     if source.pk == target.pk:
         raise InvalidInput({"target": "a ticket cannot be merged into itself"})
@@ -62,12 +65,19 @@ def merge_tickets(*, actor: Actor, source: Ticket, target: Ticket) -> Ticket:
         source.merged_into = target
         source.save()
         apply_count_changes(count_changes(before, [counted_state(source), counted_state(target)]))
+        merged_into: dict[str, object] = {"target": target.reference, "messages": moved}
+        if (
+            was_counted(source)
+            and source.license_id is not None
+            and give_back_request(source.license_id)
+        ):
+            merged_into["request_given_back"] = source.license.serial if source.license else ""
         record_event(
             ticket=source,
             kind=EventKind.MERGED_INTO,
             actor=actor,
             at=at,
-            data={"target": target.reference, "messages": moved},
+            data=merged_into,
         )
         record_event(
             ticket=target,

@@ -513,6 +513,49 @@ def test_an_invalid_request_is_opened_as_mail_and_its_problems_mailed_back_in_sp
     assert sent["In-Reply-To"] == "<std-1@customer.example>"
 
 
+def test_a_refused_requests_acknowledgement_does_not_recommend_the_tool_its_sender_used(
+    deliver: Deliver, catalog: Product, customer: Contact, settings: Any
+) -> None:
+    """Opened as ordinary mail, a refused request is still acknowledged; but its sender
+    used the request tool, and the problems mail says what to correct: no "next time, try
+    the request tool". By process_mail and by a worker's batch alike; free-form mail in the
+    same batch keeps the advice."""
+    settings.SUPPORTDESK = {
+        **settings.SUPPORTDESK,
+        "REQUEST_TOOL_URL": "https://support.example.com/request-tool",
+    }
+    refused = full_request()
+    del refused["steps"]
+
+    deliver(standardized_mail(refused))
+    batch_refused, _ = accept_message(
+        standardized_mail(refused, message_id="<std-2@customer.example>"),
+        source="smtp",
+        envelope_from="dev@customer.example",
+        envelope_to=["support@example.com"],
+    )
+    free_form, _ = accept_message(
+        read_fixture("plain_text"),
+        source="smtp",
+        envelope_from="someone@elsewhere.example",
+        envelope_to=["support@example.com"],
+    )
+    process_mails([batch_refused.pk, free_form.pk])
+
+    free_form.refresh_from_db()
+    acknowledgements = OutboundMail.objects.filter(kind=OutboundMail.Kind.ACKNOWLEDGEMENT)
+    to_tool_user = list(acknowledgements.exclude(ticket=free_form.ticket))
+    assert len(to_tool_user) == 2
+    for acknowledgement in to_tool_user:
+        assert acknowledgement.to_address == "dev@customer.example"
+        assert "We have received your request" in acknowledgement.body_text
+        assert "request tool" not in acknowledgement.body_text
+        assert "support.example.com/request-tool" not in acknowledgement.body_text
+    other = acknowledgements.get(ticket=free_form.ticket).body_text
+    assert "Next time, try the request tool" in other
+    assert OutboundMail.objects.filter(kind=OutboundMail.Kind.NOTICE).count() == 2
+
+
 def test_a_document_that_is_not_json_and_an_address_not_the_senders_are_named(
     deliver: Deliver, catalog: Product, customer: Contact
 ) -> None:

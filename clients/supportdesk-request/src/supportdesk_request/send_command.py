@@ -34,7 +34,7 @@ from supportdesk_request.server import (
     Invalid,
     ToolError,
 )
-from supportdesk_request.texts import NO_WORDS, pick_language
+from supportdesk_request.texts import NO_WORDS, choice_label, pick_language, shown_item_label
 from supportdesk_request.values import CollectedItem, Sent, Similar
 from supportdesk_request.wizard import run_wizard
 
@@ -203,16 +203,22 @@ def confirm_sending(
     what was collected, so the customer knows what is sent (the wizard does this for the
     requests it completes)."""
     shown = public_document(document)
-    print(f"Subject: {shown.get('subject')}", file=output.stdout)
+    print(output.text("show.subject", value=shown.get("subject")), file=output.stdout)
+    # The text part of the mail, as support reads it (in English whatever the tool speaks).
     print(render_request_text(shown), file=output.stdout)
     kept = [item for item in collected if get_path(shown, item.key) == item.value]
     if kept:
         print("\n" + output.text("collected"), file=output.stdout)
         for item in kept:
-            print(f"  {item.key}: {item.value}", file=output.stdout)
+            # The key stays: it is what --omit takes.
+            label = shown_item_label(item.key, item.label, output.language)
+            label = f"  ({label})" if label and label != item.key else ""
+            line = output.text("confirm.item", item=item.key, value=item.value, label=label)
+            print(line, file=output.stdout)
     files = document.get(FILES_KEY) or []
     for entry in files:
-        print(f"  file: {entry.get('path')} ({entry.get('role')})", file=output.stdout)
+        role = choice_label(str(entry.get("role")), output.language)
+        print(output.text("confirm.file", path=entry.get("path"), role=role), file=output.stdout)
     prompt = output.text("confirm_send", transport=args.transport)
     print("\n" + prompt, end="", file=output.stdout, flush=True)
     answer = stdin.readline()

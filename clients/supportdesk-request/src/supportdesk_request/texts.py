@@ -890,6 +890,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "¿Enviarla ({transport})? [S/n] ",
         "fr": "L'envoyer ({transport}) ? [O/n] ",
     },
+    "confirm.item": {
+        "en": "  {item}: {value}{label}",
+        "es": "  {item}: {value}{label}",
+        "fr": "  {item} : {value}{label}",
+    },
+    "confirm.file": {
+        "en": "  file: {path} ({role})",
+        "es": "  archivo: {path} ({role})",
+        "fr": "  fichier : {path} ({role})",
+    },
     "collected": {
         "en": "Collected automatically (remove one with --omit KEY):",
         "es": "Recogido automáticamente (quite uno con --omit CLAVE):",
