@@ -352,24 +352,44 @@ def _apply(
     )
     if thread is not None and admission is not None:
         add_note(actor=SYSTEM, ticket=ticket, body_text=admission.reason)
+    acknowledge_unless_forged(
+        ticket,
+        mail,
+        parsed,
+        sender,
+        had_files=bool(attachments),
+        recommend_request_tool=not from_request_tool,
+    )
+    _finish(mail, sender=sender, ticket=ticket, message=_first_message(ticket))
+    return f"opened {ticket.reference}"
+
+
+def acknowledge_unless_forged(
+    ticket: Ticket,
+    mail: InboundMail,
+    parsed: ParsedMail,
+    sender: Authenticity,
+    *,
+    had_files: bool,
+    recommend_request_tool: bool = True,
+) -> None:
+    """Acknowledge a new request by mail, unless its sender failed authentication: the From
+    is then likely forged, and an acknowledgement would go to someone who never wrote."""
     if sender.verdict == Verdict.FAIL:
-        # The From is likely forged: an acknowledgement would go to someone who never wrote.
         add_note(
             actor=SYSTEM,
             ticket=ticket,
             body_text=f"No acknowledgement was sent: the sender could not be verified "
             f"({sender.reason}).",
         )
-    else:
-        acknowledgements.acknowledge_new_request(
-            ticket=ticket,
-            inbound=mail,
-            to_address=parsed.from_address,
-            had_files=bool(attachments),
-            recommend_request_tool=not from_request_tool,
-        )
-    _finish(mail, sender=sender, ticket=ticket, message=_first_message(ticket))
-    return f"opened {ticket.reference}"
+        return
+    acknowledgements.acknowledge_new_request(
+        ticket=ticket,
+        inbound=mail,
+        to_address=parsed.from_address,
+        had_files=had_files,
+        recommend_request_tool=recommend_request_tool,
+    )
 
 
 def _attachments(parsed: ParsedMail) -> list[NewAttachment]:

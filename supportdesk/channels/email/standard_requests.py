@@ -91,18 +91,7 @@ def process_request_mail(mail: InboundMail, parsed: ParsedMail, sender: Authenti
         return f"replied {ticket.reference} (standard request)"
     if refused_follow_up:
         add_note(actor=SYSTEM, ticket=ticket, body_text=refused_follow_up.reason)
-    if sender.verdict == Verdict.FAIL:
-        # The From is likely forged: an acknowledgement would go to someone who never wrote.
-        add_note(
-            actor=SYSTEM,
-            ticket=ticket,
-            body_text=f"No acknowledgement was sent: the sender could not be verified "
-            f"({sender.reason}).",
-        )
-    else:
-        acknowledgements.acknowledge_new_request(
-            ticket=ticket, inbound=mail, to_address=parsed.from_address, had_files=bool(files)
-        )
+    processing.acknowledge_unless_forged(ticket, mail, parsed, sender, had_files=bool(files))
     processing._finish(mail, sender=sender, ticket=ticket, message=submitted.message)
     return f"opened {ticket.reference} (standard request)"
 
