@@ -4,20 +4,23 @@ customers of different organizations."""
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
 
-from supportdesk.accounts.models import Contact, Team, Technician
+from supportdesk.accounts.models import Contact, License, Team, Technician
 from supportdesk.catalog.matching import clear_catalog_cache
 from supportdesk.catalog.models import Product
+from supportdesk.plans.models import SlaTarget
 from supportdesk.sla.policy import clear_caches
 from supportdesk.tickets.models import Ticket
 from tests.factories import (
     ContactFactory,
     PlanFactory,
     ProductFactory,
+    ProductVersionFactory,
     TeamFactory,
     TechnicianFactory,
     make_ticket,
@@ -61,6 +64,26 @@ def product(db: None) -> Product:
 @pytest.fixture
 def free_plan(db: None):  # type: ignore[no-untyped-def]
     return PlanFactory(code="free")
+
+
+@pytest.fixture
+def catalog(product: Product, free_plan, customer: Contact) -> Product:  # type: ignore[no-untyped-def]
+    """WINDEV 2025 and 2026 (on sale); free support answers within one working day; the
+    customer's licence WD-2026-0001, the one tests/requests/documents.full_request names, is
+    registered (its requests are entitled, so their urgency stands)."""
+    SlaTarget.objects.create(
+        plan=free_plan,
+        metric=SlaTarget.Metric.FIRST_RESPONSE,
+        unit=SlaTarget.Unit.WORKING_DAYS,
+        target=Decimal(1),
+        limit=Decimal(2),
+    )
+    ProductVersionFactory(product=product, name="2025", rank=25)
+    ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
+    License.objects.create(
+        organization=customer.organization, product=product, serial="WD-2026-0001"
+    )
+    return product
 
 
 @pytest.fixture

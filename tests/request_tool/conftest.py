@@ -8,18 +8,15 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from supportdesk_request.cli import main
 
-from supportdesk.accounts.models import Contact, License
+from supportdesk.accounts.models import Contact
 from supportdesk.catalog.models import Product
-from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.requests.tokens import issue_api_token
-from tests.factories import ProductVersionFactory
 
 
 @dataclass
@@ -100,23 +97,6 @@ def bug_flags(**overrides: str) -> list[str]:
     for flag, value in flags.items():
         argv += [flag, value]
     return [*argv, "--step", "Open INVOICE.wde", "--step", "Add a footer", "--step", "Save"]
-
-
-@pytest.fixture
-def catalog(product: Product, free_plan: Plan, customer: Contact) -> Product:
-    """WINDEV 2025 and 2026 (on sale); free support answers within one working day; the
-    customer's licence WD-2026-0001 is registered (its requests are entitled)."""
-    SlaTarget.objects.create(
-        plan=free_plan,
-        metric=SlaTarget.Metric.FIRST_RESPONSE,
-        unit=SlaTarget.Unit.WORKING_DAYS,
-        target=Decimal(1),
-        limit=Decimal(2),
-    )
-    ProductVersionFactory(product=product, name="2025", rank=25)
-    ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
-    License.objects.create(organization=customer.organization, product=product, serial=SERIAL)
-    return product
 
 
 @pytest.fixture

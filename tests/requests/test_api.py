@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,37 +12,16 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from supportdesk.accounts.models import Contact, License
-from supportdesk.catalog.models import Product
-from supportdesk.plans.models import Plan, SlaTarget
+from supportdesk.accounts.models import Contact
 from supportdesk.requests.tokens import issue_api_token, revoke_api_token
 from supportdesk.sla.promise import format_promise
 from supportdesk.tickets.choices import Category, Channel, MessageKind, Priority, Status
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services import change_status
-from tests.factories import ProductVersionFactory, make_ticket
+from tests.factories import make_ticket
 from tests.requests.documents import full_request, manifest_entry
 
 NINE_MB = 9 * 1000 * 1000
-
-
-@pytest.fixture
-def catalog(product: Product, free_plan: Plan, customer: Contact) -> Product:
-    # Free support promises an answer within one working day: the response states when.
-    SlaTarget.objects.create(
-        plan=free_plan,
-        metric=SlaTarget.Metric.FIRST_RESPONSE,
-        unit=SlaTarget.Unit.WORKING_DAYS,
-        target=Decimal(1),
-        limit=Decimal(2),
-    )
-    ProductVersionFactory(product=product, name="2025", rank=25)
-    ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
-    # The licence full_request names: the request is entitled, its urgency stands.
-    License.objects.create(
-        organization=customer.organization, product=product, serial="WD-2026-0001"
-    )
-    return product
 
 
 @pytest.fixture

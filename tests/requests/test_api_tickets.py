@@ -5,7 +5,6 @@ language."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,8 +16,6 @@ from drf_spectacular.validation import validate_schema
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact
-from supportdesk.catalog.models import Product
-from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.requests.api import views
 from supportdesk.requests.tokens import issue_api_token
 from supportdesk.tickets.choices import Channel, EventKind, MessageKind, Status
@@ -31,25 +28,11 @@ from supportdesk.tickets.services import (
     merge_tickets,
     reply_to_ticket,
 )
-from tests.factories import ProductFactory, ProductVersionFactory, make_ticket
+from tests.factories import ProductFactory, make_ticket
 from tests.requests.test_api import api
 
 ANSWER = "Update to build 28.0.413: the footer is kept."
 NOTE = "Internal: the customer's licence looks shared; do not mention it."
-
-
-@pytest.fixture
-def catalog(product: Product, free_plan: Plan) -> Product:
-    SlaTarget.objects.create(
-        plan=free_plan,
-        metric=SlaTarget.Metric.FIRST_RESPONSE,
-        unit=SlaTarget.Unit.WORKING_DAYS,
-        target=Decimal(1),
-        limit=Decimal(2),
-    )
-    ProductVersionFactory(product=product, name="2025", rank=25)
-    ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
-    return product
 
 
 @pytest.fixture

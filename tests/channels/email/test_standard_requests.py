@@ -12,7 +12,6 @@ import json
 import smtplib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from supportdesk.accounts.models import Contact, License, Team
+from supportdesk.accounts.models import Contact, Team
 from supportdesk.catalog.models import Product
 from supportdesk.channels.email.intake import accept_message
 from supportdesk.channels.email.models import InboundMail, OutboundMail
@@ -28,13 +27,13 @@ from supportdesk.channels.email.outbound import build_message
 from supportdesk.channels.email.parsing import REQUEST_CONTENT_TYPE, parse_mail
 from supportdesk.channels.email.processing import process_mails
 from supportdesk.channels.email.receivers.smtpd import MailListener
-from supportdesk.plans.models import Plan, SlaTarget
+from supportdesk.plans.models import Plan
 from supportdesk.tickets.choices import Category, Channel, MessageKind, Priority
 from supportdesk.tickets.models import Ticket
 from tests.channels.email.conftest import read_fixture
 from tests.channels.email.test_ingest import clean_env, supportdesk
 from tests.channels.email.test_smtpd import start_listener, stop_listener
-from tests.factories import ProductVersionFactory, make_ticket
+from tests.factories import make_ticket
 from tests.requests.documents import full_request, manifest_entry
 
 Deliver = Callable[..., tuple[str, InboundMail]]
@@ -87,21 +86,9 @@ def standardized_mail(
 
 
 @pytest.fixture
-def catalog(product: Product, free_plan: Plan, team: Team, customer: Contact) -> Product:
-    SlaTarget.objects.create(
-        plan=free_plan,
-        metric=SlaTarget.Metric.FIRST_RESPONSE,
-        unit=SlaTarget.Unit.WORKING_DAYS,
-        target=Decimal(1),
-        limit=Decimal(2),
-    )
-    ProductVersionFactory(product=product, name="2025", rank=25)
-    ProductVersionFactory(product=product, name="2026", rank=26, on_sale=True)
-    # The licence full_request names: the request is entitled, its urgency stands.
-    License.objects.create(
-        organization=customer.organization, product=product, serial="WD-2026-0001"
-    )
-    return product
+def catalog(catalog: Product, team: Team) -> Product:
+    """The shared catalog (tests/conftest.py), with WINDEV's team to route to."""
+    return catalog
 
 
 def with_files(**overrides: Any) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
