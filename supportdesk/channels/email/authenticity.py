@@ -107,10 +107,11 @@ def check_authenticity(
     Never raises: a check that fails to run counts as a temporary error.
     """
     from_domain = _domain_of(from_address)
-    headers = _headers(raw)
     trusted = {item.strip().lower() for item in trusted_authserv_ids if item.strip()}
-    results = list(
-        results_from_headers(headers, trusted_authserv_ids=trusted, from_domain=from_domain)
+    results = (
+        results_from_headers(_headers(raw), trusted_authserv_ids=trusted, from_domain=from_domain)
+        if trusted  # else every header is ignored: no need to read them
+        else []
     )
     reported = {item.method for item in results}
     wanted = set(verify)
@@ -301,7 +302,16 @@ def _clean_domain(value: str) -> str:
     return value if re.fullmatch(r"[a-z0-9._-]{1,253}", value) and "." in value else ""
 
 
+# The blank line that ends the header block.
+_HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
+
+
 def _headers(raw: bytes) -> Message:
+    # The header block alone: the parser would otherwise copy the whole body, which is
+    # never read here, as the payload (it stops the headers at this blank line or before).
+    end = _HEADER_END.search(raw)
+    if end is not None:
+        raw = raw[: end.end()]
     try:
         return BytesHeaderParser(policy=compat32).parsebytes(raw, headersonly=True)
     except Exception:  # a header block we cannot read carries no results
