@@ -23,7 +23,7 @@ import re
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.functions import Lower
 
 from supportdesk.accounts.models import ContactEmail
@@ -120,6 +120,26 @@ def automatic_mail_allowed(address: str, *, at: datetime | None = None) -> bool:
 _automatic_counts: ContextVar[dict[str, int] | None] = ContextVar("automatic_counts", default=None)
 
 
+def count_automatic_mail_to(addresses: Iterable[str], *, at: datetime | None = None) -> None:
+    """Within `one_send_task`, count the automatic mail of the last hour to these addresses
+    in one query (a batch of mail counts its senders' before acknowledging any)."""
+    counted = _automatic_counts.get()
+    if counted is None:
+        return
+    wanted = {address.strip().lower() for address in addresses} - set(counted)
+    if not wanted:
+        return
+    since = (at or now()) - timedelta(hours=1)
+    counted.update(dict.fromkeys(wanted, 0))
+    counted.update(
+        OutboundMail.objects.annotate(address=Lower("to_address"))
+        .filter(address__in=wanted, is_automatic=True, created_at__gte=since)
+        .values("address")
+        .annotate(sent=Count("id"))
+        .values_list("address", "sent")
+    )
+
+
 # Outbox rows queued within `one_send_task`: sent by one task at its end.
 _one_send_task: ContextVar[list[OutboundMail] | None] = ContextVar("one_send_task", default=None)
 
@@ -167,7 +187,9 @@ def queue_mail(
     threading_ids = checked_message_ids([*references, in_reply_to])[-MAX_REFERENCES:]
     parent = checked_message_ids([in_reply_to])
     at = now()
-    with transaction.atomic():
+    # No savepoint of its own: the input was checked above, and a database error below
+    # dooms the caller's transaction or savepoint, which is what must roll back.
+    with transaction.atomic(savepoint=False):
         if is_automatic and not automatic_mail_allowed(to, at=at):
             logger.warning("automatic mail to %s not sent: hourly cap reached", to)
             return None

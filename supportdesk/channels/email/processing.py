@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
@@ -44,7 +46,9 @@ from supportdesk.core import deferred
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
-from supportdesk.plans.selectors import coverage_kept
+from supportdesk.core.rows import update_rows
+from supportdesk.plans.entitlement import keep_licences_of, licences_kept
+from supportdesk.plans.selectors import coverage_kept, keep_coverage_of
 from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.counters import deferred_counts
 from supportdesk.tickets.models import Message, Ticket
@@ -57,6 +61,7 @@ from supportdesk.tickets.services import (
     reply_to_ticket,
     routing_at_opening,
 )
+from supportdesk.tickets.services.attachments import agreements_kept, keep_agreements_of
 from supportdesk.tickets.services.common import without_nul
 
 logger = logging.getLogger(__name__)
@@ -153,7 +158,6 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
     openings = sum(1 for item in prepared if item.parsed is not None)
     with (
         reserved_numbers(openings),
-        coverage_kept(),
         transaction.atomic(),
         outbound.one_send_task(),
         deferred_counts(),
@@ -172,7 +176,7 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
         if claimed:
             InboundMail.objects.filter(pk__in=claimed).update(attempts=F("attempts") + 1)
         alone: list[InboundMail] = []
-        with _brief_waits():
+        with _brief_waits(), _kept_for_the_batch(prepared) as forget_kept:
             for item in prepared:
                 mail = item.mail
                 if mail.pk not in claimed:
@@ -189,10 +193,12 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
                     except UnprocessableMail as exc:  # refused on purpose: the same alone
                         pending.discard_since(mark)
                         del finished[finished_mark:]
+                        forget_kept()
                         outcomes[mail.pk] = _quarantine(mail, exc, item.sender, counted=True)
                     except Exception as exc:
                         pending.discard_since(mark)
                         del finished[finished_mark:]
+                        forget_kept()
                         # Rolled back alone. It may be the batch's doing (a deadlock with
                         # another worker's batch over a ticket both had mail for): the mail
                         # is tried again on its own once the batch has committed, and only
@@ -555,7 +561,7 @@ def _record_finished(mails: list[InboundMail]) -> None:
     for mail in mails:  # the tickets and messages now have their ids
         mail.ticket_id = mail.ticket.pk if mail.ticket is not None else None
         mail.ticket_message_id = mail.ticket_message.pk if mail.ticket_message else None
-    InboundMail.objects.bulk_update(mails, _FINISHED_FIELDS)
+    update_rows(InboundMail, mails, _FINISHED_FIELDS)
 
 
 def _contact_for(parsed: ParsedMail) -> Contact:
@@ -563,12 +569,28 @@ def _contact_for(parsed: ParsedMail) -> Contact:
     address = parsed.from_address
     if len(address) > MAX_ADDRESS_LENGTH:
         raise UnprocessableMail(f"sender address longer than {MAX_ADDRESS_LENGTH} characters")
-    # With the organization: opening the ticket reads it for the customer's plan.
-    known = (
+    kept = _kept_contacts.get()
+    if kept is not None and address.lower() in kept:
+        return kept[address.lower()]
+    contact = _find_or_create_contact(parsed)
+    if kept is not None:
+        kept[address.lower()] = contact
+    return contact
+
+
+def _addressed(address: str) -> QuerySet[ContactEmail]:
+    # Lower on both sides: the unique index is on lower(address).
+    return (
         ContactEmail.objects.select_related("contact__organization")
-        .filter(address__iexact=address)
-        .first()
+        .alias(lower=Lower("address"))
+        .filter(lower=Lower(Value(address)))
     )
+
+
+def _find_or_create_contact(parsed: ParsedMail) -> Contact:
+    address = parsed.from_address
+    # With the organization: opening the ticket reads it for the customer's plan.
+    known = _addressed(address).first()
     if known is not None:
         return known.contact
     try:
@@ -580,8 +602,54 @@ def _contact_for(parsed: ParsedMail) -> Contact:
             )
             ContactEmail.objects.create(contact=contact, address=address, is_primary=True)
     except IntegrityError:
-        return ContactEmail.objects.select_related("contact").get(address__iexact=address).contact
+        return _addressed(address).get().contact
     return contact
+
+
+# Within a batch: its senders' contacts by lower-cased address, read in one query first.
+_kept_contacts: ContextVar[dict[str, Contact] | None] = ContextVar("kept_contacts", default=None)
+
+
+@contextmanager
+def _kept_for_the_batch(prepared: Sequence[_Prepared]) -> Iterator[Callable[[], None]]:
+    """What a batch's mails read of their senders, read for all of them at once: the
+    contacts, their organizations' plans and licences, their attachment agreements, the
+    automatic mail sent to them this hour. Yields a function that forgets what a mail that
+    rolled back may have changed (a licence's count, a new contact)."""
+    addresses = {
+        item.parsed.from_address.lower()
+        for item in prepared
+        if item.parsed is not None and 0 < len(item.parsed.from_address) <= MAX_ADDRESS_LENGTH
+    }
+    contacts: dict[str, Contact] = {}
+    with ExitStack() as stack:
+        stack.enter_context(coverage_kept())
+        licences = stack.enter_context(licences_kept())
+        stack.enter_context(agreements_kept())
+        token = _kept_contacts.set(contacts)
+        stack.callback(_kept_contacts.reset, token)
+        for known in (
+            ContactEmail.objects.select_related("contact__organization")
+            .alias(lower=Lower("address"))
+            .filter(lower__in=addresses)
+        ):
+            contacts[known.address.lower()] = known.contact
+        organizations = {
+            contact.organization
+            for contact in contacts.values()
+            if contact.organization is not None
+        }
+        at = now()
+        keep_coverage_of(organizations, on=timezone.localdate(at))
+        keep_licences_of(organization.pk for organization in organizations)
+        keep_agreements_of(contacts.values(), at=at)
+        outbound.count_automatic_mail_to(addresses, at=at)
+
+        def forget() -> None:
+            contacts.clear()
+            licences.clear()
+
+        yield forget
 
 
 def _contact_name(parsed: ParsedMail) -> str:

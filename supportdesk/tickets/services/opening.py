@@ -153,7 +153,10 @@ def open_ticket(
         error_text if error_text is not None else error_line(body_text),
         product_code=product.code if product is not None else None,
     )
-    with transaction.atomic():
+    # No savepoint of its own (a round trip each way, for each of a batch's mails): what
+    # can be refused is refused above, and a database error below dooms the caller's
+    # transaction or savepoint, which is what must roll back.
+    with transaction.atomic(savepoint=False):
         # Counted here, so a request that fails to open takes nothing from the licence.
         entitlement = count_request(entitlement)
         if entitlement.status in DEPRIORITIZED:
