@@ -91,3 +91,41 @@ def row_params(fields: Sequence[Any], rows: Sequence[Mapping[str, Any]]) -> list
         for row in rows
         for f in fields
     ]
+
+
+def update_rows(
+    model: type[models.Model], rows: Sequence[models.Model], fields: Sequence[str]
+) -> None:
+    """Write `fields` (attribute names) of the rows, each its own values, in one UPDATE ...
+    FROM (VALUES ...) on PostgreSQL (one executemany elsewhere): Django's bulk_update
+    builds a CASE a field, long to compile and to plan for a batch of rows."""
+    if not rows:
+        return
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    columns: list[Any] = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    params = [
+        [pk.get_db_prep_value(row.pk, connection)]
+        + [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
+        for row in rows
+    ]
+    # Names come from the model, never from input; every value goes as a parameter.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ["id", *(f"v{i}" for i in range(len(columns)))]
+            sets = ", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(columns))
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES "  # noqa: S608
+                + ", ".join([typed_row([pk, *columns])] * len(rows))
+                + f") AS v ({', '.join(names)}) WHERE {table}.{quote(pk.column)} = v.id",
+                [value for row in params for value in row],
+            )
+        else:
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s",  # noqa: S608
+                [[*row[1:], row[0]] for row in params],
+            )

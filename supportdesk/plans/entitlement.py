@@ -12,6 +12,9 @@ SUPPORTDESK_OUT_OF_SCOPE_CATEGORIES). They are detected by a modest, explainable
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -98,11 +101,7 @@ def check_entitlement(
     else:
         if organization is None:
             return Entitlement(EntitlementStatus.NO_LICENCE, requests_per_license=limit)
-        licenses = License.objects.select_related("product").filter(organization=organization)
-        if product is not None:
-            licenses = licenses.filter(product=product)
-        # Bounded: an organization with more licences than this is asked for the serial.
-        candidates = list(licenses.order_by("requests_used", "id")[:50])
+        candidates = _candidate_licences(organization, product)
         if not candidates:
             return Entitlement(EntitlementStatus.NO_LICENCE, requests_per_license=limit)
         if product is None and len({item.product_id for item in candidates}) > 1:
@@ -128,6 +127,67 @@ def check_entitlement(
         counted=limit is not None,
         **outcome,  # type: ignore[arg-type]
     )
+
+
+# Bounded: an organization with more licences of the product than this is asked for the
+# serial.
+MAX_CANDIDATE_LICENCES = 50
+
+
+def _candidate_licences(organization: Organization, product: Product | None) -> list[License]:
+    """The organization's licences (of the product, when known), most requests left first."""
+    kept = kept_licences(organization.pk)
+    if kept is not None:
+        return sorted(
+            (item for item in kept if product is None or item.product_id == product.pk),
+            key=lambda item: (item.requests_used, item.pk),
+        )[:MAX_CANDIDATE_LICENCES]
+    licenses = License.objects.select_related("product").filter(organization=organization)
+    if product is not None:
+        licenses = licenses.filter(product=product)
+    return list(licenses.order_by("requests_used", "id")[:MAX_CANDIDATE_LICENCES])
+
+
+# Licences kept by `licences_kept`, by organization id, when one is open in this context.
+_kept: ContextVar[dict[int, list[License]] | None] = ContextVar("kept_licences", default=None)
+# An organization with more licences than this is read from the database each time.
+MAX_KEPT_LICENCES = 200
+
+
+@contextmanager
+def licences_kept() -> Iterator[dict[int, list[License]]]:
+    """Within the block, the licences read by `keep_licences_of` answer the entitlement
+    check and the product guess (a batch of mail reads its senders' organizations' once).
+    count_request keeps their counts current; the caller empties the dict yielded when a
+    change it made to them rolls back."""
+    kept: dict[int, list[License]] = {}
+    token = _kept.set(kept)
+    try:
+        yield kept
+    finally:
+        _kept.reset(token)
+
+
+def keep_licences_of(organization_ids: Iterable[int]) -> None:
+    """Within `licences_kept`, read these organizations' licences in one query."""
+    kept = _kept.get()
+    if kept is None:
+        return
+    missing = [org_id for org_id in set(organization_ids) if org_id not in kept]
+    if not missing:
+        return
+    found: dict[int, list[License]] = {org_id: [] for org_id in missing}
+    for license in License.objects.select_related("product").filter(organization_id__in=missing):
+        found[license.organization_id].append(license)
+    kept.update(
+        {org_id: items for org_id, items in found.items() if len(items) <= MAX_KEPT_LICENCES}
+    )
+
+
+def kept_licences(organization_id: int) -> list[License] | None:
+    """The organization's licences when `licences_kept` has them, else None."""
+    kept = _kept.get()
+    return kept.get(organization_id) if kept is not None else None
 
 
 def count_request(entitlement: Entitlement) -> Entitlement:

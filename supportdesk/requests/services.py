@@ -105,9 +105,8 @@ def submit_standard_request(
         serial=_text_at(document, "customer", "serial"),
         error_text=_text_at(document, "error_text") or "",
     )
-    first = ticket.messages.order_by("id").first()
-    assert first is not None  # open_ticket writes the first message
-    return SubmittedRequest(ticket=ticket, message=first, follow_up=False)
+    assert ticket.opening_message is not None  # open_ticket writes the first message
+    return SubmittedRequest(ticket=ticket, message=ticket.opening_message, follow_up=False)
 
 
 def _text_at(document: Mapping[str, Any], *path: str) -> str | None:

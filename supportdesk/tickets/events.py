@@ -5,13 +5,16 @@ from typing import Any
 
 from supportdesk.accounts.actors import Actor, describe_actor
 from supportdesk.accounts.models import Contact, Technician
+from supportdesk.core.deferred import save_new
 from supportdesk.tickets.models import Ticket, TicketEvent
 
 
 def record_event(
     *, ticket: Ticket, kind: str, actor: Actor, at: datetime, data: dict[str, Any] | None = None
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    """Write an audit event: at once, or at a batch's flush (core.deferred): events are
+    only ever read by the ticket's history page, never by the change that writes them."""
+    event = TicketEvent(
         ticket=ticket,
         kind=kind,
         actor_technician=actor if isinstance(actor, Technician) else None,
@@ -20,3 +23,5 @@ def record_event(
         data=data or {},
         created_at=at,
     )
+    save_new(event)
+    return event

@@ -125,6 +125,12 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not stored: what open_ticket wrote with the ticket, for its caller (the mail's record,
+    # the acknowledgement's promise) without reading them back: a batch of mail writes them
+    # only at its end (core.deferred).
+    opening_message: Message | None = None
+    opening_deadlines: tuple[Deadline, ...] | None = None
+
     class Meta:
         indexes = [
             # Queue pages: a team's (or a technician's) unresolved tickets, newest first,

@@ -14,6 +14,7 @@ from typing import Any
 from supportdesk.accounts.models import Contact, License
 from supportdesk.catalog.matching import Catalog, match_product, product_catalog
 from supportdesk.catalog.models import Product, ProductVersion
+from supportdesk.plans.entitlement import kept_licences
 
 FROM_LICENCE = "licence"
 
@@ -63,13 +64,19 @@ def guess_product(
 def _sole_licensed_product(requester: Contact, catalog: Catalog) -> Product | None:
     if requester.organization_id is None:
         return None
-    # Two rows are enough to know there is more than one.
-    product_ids = list(
-        License.objects.filter(organization_id=requester.organization_id, product__is_active=True)
-        .order_by()
-        .values_list("product_id", flat=True)
-        .distinct()[:2]
-    )
+    kept = kept_licences(requester.organization_id)
+    if kept is not None:  # a batch of mail read them already
+        product_ids = list({item.product_id for item in kept if item.product.is_active})
+    else:
+        # Two rows are enough to know there is more than one.
+        product_ids = list(
+            License.objects.filter(
+                organization_id=requester.organization_id, product__is_active=True
+            )
+            .order_by()
+            .values_list("product_id", flat=True)
+            .distinct()[:2]
+        )
     if len(product_ids) != 1:
         return None
     return catalog.products.get(product_ids[0])

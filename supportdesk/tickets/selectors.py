@@ -171,24 +171,41 @@ def answer_promise(ticket: Ticket, *, language: str = "") -> tuple[datetime, str
     """When we promised to answer, and that promise as the customer reads it, in their
     language and the service's time zone ("Tuesday 24 November, 12:00"). `language`, when
     given, is the one the reader asked for (the ticket's otherwise)."""
-    # Only the moment: the ticket at hand has the plan (a new ticket's came with its
-    # calendar), so no join and no model instances.
-    target_at = (
-        Deadline.objects.filter(
-            ticket=ticket,
-            stopped_at__isnull=True,
-            metric__in=[SlaTarget.Metric.FIRST_RESPONSE, SlaTarget.Metric.NEXT_RESPONSE],
+    response_metrics = [SlaTarget.Metric.FIRST_RESPONSE, SlaTarget.Metric.NEXT_RESPONSE]
+    if ticket.opening_deadlines is not None:
+        # A ticket just opened has its deadlines at hand (in a batch of mail, they are not
+        # even written yet).
+        target_at = min(
+            (
+                deadline.target_at
+                for deadline in ticket.opening_deadlines
+                if deadline.stopped_at is None and deadline.metric in response_metrics
+            ),
+            default=None,
         )
-        .order_by("target_at")
-        .values_list("target_at", flat=True)
-        .first()
-    )
+    else:
+        target_at = _response_target(ticket, response_metrics)
     if target_at is None or ticket.plan is None:
         return None
     text = format_promise(
         target_at, time_zone=ticket.plan.calendar.time_zone, language=language or ticket.language
     )
     return target_at, text
+
+
+def _response_target(ticket: Ticket, metrics: Sequence[str]) -> datetime | None:
+    # Only the moment: the ticket at hand has the plan (a new ticket's came with its
+    # calendar), so no join and no model instances.
+    return (
+        Deadline.objects.filter(
+            ticket=ticket,
+            stopped_at__isnull=True,
+            metric__in=metrics,
+        )
+        .order_by("target_at")
+        .values_list("target_at", flat=True)
+        .first()
+    )
 
 
 def public_messages(ticket: Ticket, *, last: int = 50) -> list[Message]:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
+from supportdesk.core import deferred
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.sla.policy import compute_deadlines, terms_for, working_calendar
 from supportdesk.tickets import tasks as ticket_tasks
@@ -36,10 +38,13 @@ def _schedule_checks(deadline: Deadline) -> None:
     """A check at the warning time and one at the breach time; both are idempotent, so a
     deadline that moved later only costs a check that finds nothing to do."""
     for moment in (deadline.warn_at, deadline.breach_at):
-        ticket_tasks.check_deadline.using(run_after=moment).enqueue(deadline_id=deadline.pk)
+        deferred.enqueue(
+            ticket_tasks.check_deadline.using(run_after=moment), deadline_id=deadline.pk
+        )
 
 
-def start_clock(ticket: Ticket, metric: str, at: datetime) -> Deadline | None:
+def _new_deadline(ticket: Ticket, metric: str, at: datetime) -> Deadline | None:
+    """The deadline a clock started now would have, not yet written."""
     if ticket.plan_id is None:
         return None
     found = terms_for(plan_id=ticket.plan_id, metric=metric, priority=ticket.priority)
@@ -47,18 +52,23 @@ def start_clock(ticket: Ticket, metric: str, at: datetime) -> Deadline | None:
         return None
     calendar, terms = found
     due = compute_deadlines(calendar, terms, at)
-    paused_at = at if ticket.status == Status.PENDING else None
-    deadline = Deadline.objects.create(
+    return Deadline(
         ticket=ticket,
         metric=metric,
         started_at=at,
         target_at=due.target_at,
         breach_at=due.breach_at,
         warn_at=due.warn_at,
-        paused_at=paused_at,
+        paused_at=at if ticket.status == Status.PENDING else None,
     )
-    if paused_at is None:
-        _schedule_checks(deadline)
+
+
+def start_clock(ticket: Ticket, metric: str, at: datetime) -> Deadline | None:
+    deadline = _new_deadline(ticket, metric, at)
+    if deadline is not None:
+        deadline.save(force_insert=True)
+        if deadline.paused_at is None:
+            _schedule_checks(deadline)
     return deadline
 
 
@@ -102,17 +112,29 @@ def refresh_ticket_due(ticket: Ticket) -> None:
 # The hooks below are called by the ticket services, inside their transaction.
 
 
-def on_ticket_opened(ticket: Ticket) -> None:
+def opening_deadlines(ticket: Ticket) -> list[Deadline]:
+    """A new ticket's deadlines, computed before its row is written (and not written
+    either: see start_opening_deadlines), with the nearest copied onto the ticket."""
     started = [
-        start_clock(ticket, metric, ticket.created_at)
+        _new_deadline(ticket, metric, ticket.created_at)
         for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
     ]
-    # A new ticket's only deadlines are the ones just started: no need to read them back.
-    running = [d for d in started if d is not None and d.paused_at is None]
+    deadlines = [d for d in started if d is not None]
+    running = [d for d in deadlines if d.paused_at is None]
     nearest = min(running, key=lambda d: d.target_at, default=None)
     ticket.due_at, ticket.breach_at = (
         (nearest.target_at, nearest.breach_at) if nearest else (None, None)
     )
+    return deadlines
+
+
+def start_opening_deadlines(deadlines: Iterable[Deadline]) -> None:
+    """Write a new ticket's deadlines (after the ticket) and schedule their checks: at
+    once, or at a batch's flush (core.deferred): nothing reads them back meanwhile."""
+    for deadline in deadlines:
+        deferred.save_new(deadline)
+        if deadline.paused_at is None:
+            deferred.after_saved(partial(_schedule_checks, deadline))
 
 
 def on_answer(ticket: Ticket, at: datetime) -> None:

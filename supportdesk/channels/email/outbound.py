@@ -23,7 +23,7 @@ import re
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.functions import Lower
 
 from supportdesk.accounts.models import ContactEmail
@@ -42,6 +42,7 @@ from supportdesk.channels.email import tasks as mail_tasks
 from supportdesk.channels.email.models import OutboundMail
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.clock import now
+from supportdesk.core.deferred import after_saved, save_new
 from supportdesk.core.errors import InvalidInput
 from supportdesk.tickets.models import Attachment, Ticket
 
@@ -99,17 +100,48 @@ def automatic_mail_allowed(address: str, *, at: datetime | None = None) -> bool:
     """At most MAIL_AUTO_REPLIES_PER_HOUR automatic mails to one address per hour: two
     robots answering each other stop after a few mails."""
     cap: int = settings.SUPPORTDESK["MAIL_AUTO_REPLIES_PER_HOUR"]
+    address = address.strip().lower()
+    counted = _automatic_counts.get()
+    if counted is not None and address in counted:
+        return counted[address] < cap
     since = (at or now()) - timedelta(hours=1)
     sent = (
         OutboundMail.objects.alias(address=Lower("to_address"))
-        .filter(address=address.strip().lower(), is_automatic=True, created_at__gte=since)
+        .filter(address=address, is_automatic=True, created_at__gte=since)
         .count()
     )
+    if counted is not None:
+        counted[address] = sent
     return sent < cap
 
 
+# Within `one_send_task`: automatic mail per address, counted once from the database and
+# then as the block queues more (its rows may not be written before its end).
+_automatic_counts: ContextVar[dict[str, int] | None] = ContextVar("automatic_counts", default=None)
+
+
+def count_automatic_mail_to(addresses: Iterable[str], *, at: datetime | None = None) -> None:
+    """Within `one_send_task`, count the automatic mail of the last hour to these addresses
+    in one query (a batch of mail counts its senders' before acknowledging any)."""
+    counted = _automatic_counts.get()
+    if counted is None:
+        return
+    wanted = {address.strip().lower() for address in addresses} - set(counted)
+    if not wanted:
+        return
+    since = (at or now()) - timedelta(hours=1)
+    counted.update(dict.fromkeys(wanted, 0))
+    counted.update(
+        OutboundMail.objects.annotate(address=Lower("to_address"))
+        .filter(address__in=wanted, is_automatic=True, created_at__gte=since)
+        .values("address")
+        .annotate(sent=Count("id"))
+        .values_list("address", "sent")
+    )
+
+
 # Outbox rows queued within `one_send_task`: sent by one task at its end.
-_one_send_task: ContextVar[list[int] | None] = ContextVar("one_send_task", default=None)
+_one_send_task: ContextVar[list[OutboundMail] | None] = ContextVar("one_send_task", default=None)
 
 
 @contextlib.contextmanager
@@ -117,15 +149,19 @@ def one_send_task() -> Iterator[None]:
     """Within the block (inside a transaction), `queue_mail` enqueues no send task per row:
     the rows queued in it get ONE task at its end, in the same transaction, that sends them
     over one connection. A row whose savepoint rolled back is skipped by that task; a row
-    whose task is lost is found by requeue_stalled_outbound, as any other."""
-    queued: list[int] = []
+    whose task is lost is found by requeue_stalled_outbound, as any other. Rows written at
+    a batch's flush (core.deferred) must be flushed before the block ends."""
+    queued: list[OutboundMail] = []
     token = _one_send_task.set(queued)
+    counts_token = _automatic_counts.set({})
     try:
         yield
     finally:
         _one_send_task.reset(token)
-    if queued:
-        mail_tasks.send_outbound_mails.enqueue(outbound_ids=queued)
+        _automatic_counts.reset(counts_token)
+    ids = [row.pk for row in queued if row.pk is not None]
+    if ids:
+        mail_tasks.send_outbound_mails.enqueue(outbound_ids=ids)
 
 
 def queue_mail(
@@ -151,11 +187,13 @@ def queue_mail(
     threading_ids = checked_message_ids([*references, in_reply_to])[-MAX_REFERENCES:]
     parent = checked_message_ids([in_reply_to])
     at = now()
-    with transaction.atomic():
+    # No savepoint of its own: the input was checked above, and a database error below
+    # dooms the caller's transaction or savepoint, which is what must roll back.
+    with transaction.atomic(savepoint=False):
         if is_automatic and not automatic_mail_allowed(to, at=at):
             logger.warning("automatic mail to %s not sent: hourly cap reached", to)
             return None
-        outbound = OutboundMail.objects.create(
+        outbound = OutboundMail(
             ticket=ticket,
             ticket_message_id=ticket_message_id,
             kind=kind,
@@ -169,11 +207,17 @@ def queue_mail(
             next_attempt_at=at,
             created_at=at,
         )
+        # Nothing reads an outbox row back before sending it: a batch of mail writes its
+        # rows at its end (core.deferred), then enqueues their one send task.
+        save_new(outbound)
+        counted = _automatic_counts.get()
+        if is_automatic and counted is not None:
+            counted[to.strip().lower()] = counted.get(to.strip().lower(), 0) + 1
         batched = _one_send_task.get()
         if batched is not None:
-            batched.append(outbound.pk)
+            batched.append(outbound)
         else:
-            mail_tasks.send_outbound_mail.enqueue(outbound_id=outbound.pk)
+            after_saved(lambda: mail_tasks.send_outbound_mail.enqueue(outbound_id=outbound.pk))
     return outbound
 
 

@@ -15,47 +15,53 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Subquery
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from supportdesk.accounts.actors import SYSTEM
 from supportdesk.accounts.models import Contact, ContactEmail
 
 # By module: acknowledgements -> outbound -> tasks -> processing is a cycle.
 from supportdesk.channels.email import acknowledgements, outbound, standard_requests
-from supportdesk.channels.email.admission import admit, welcome_colleague
+from supportdesk.channels.email.admission import Admission, admit, welcome_colleague
 from supportdesk.channels.email.authenticity import Authenticity, Verdict, check_authenticity
 from supportdesk.channels.email.fax import fax_sender, is_fax_gateway, read_fax
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.parsing import ParsedMail, parse_mail
 from supportdesk.channels.email.threading import (
+    ThreadMatch,
     find_thread,
     subject_without_references,
 )
+from supportdesk.core import deferred
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
-from supportdesk.plans.selectors import coverage_kept
-from supportdesk.tickets import tasks as ticket_tasks
+from supportdesk.core.rows import update_rows
+from supportdesk.plans.entitlement import keep_licences_of, licences_kept
+from supportdesk.plans.selectors import coverage_kept, keep_coverage_of
 from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.counters import deferred_counts
 from supportdesk.tickets.models import Message, Ticket
-from supportdesk.tickets.product_guess import guess_product
+from supportdesk.tickets.product_guess import ProductGuess, guess_product
 from supportdesk.tickets.references import reserved_numbers
 from supportdesk.tickets.services import (
     NewAttachment,
     add_note,
     open_ticket,
     reply_to_ticket,
-    route_new_ticket,
-    routing_by_caller,
+    routing_at_opening,
 )
+from supportdesk.tickets.services.attachments import agreements_kept, keep_agreements_of
 from supportdesk.tickets.services.common import without_nul
 
 logger = logging.getLogger(__name__)
@@ -152,10 +158,12 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
     openings = sum(1 for item in prepared if item.parsed is not None)
     with (
         reserved_numbers(openings),
-        coverage_kept(),
         transaction.atomic(),
         outbound.one_send_task(),
         deferred_counts(),
+        routing_at_opening(),
+        deferred.deferred_inserts() as pending,
+        _finished_at_the_end() as finished,
     ):
         # Locked in id order (two batches never wait on each other in a circle); a mail
         # another run finished meanwhile is left out, as process_mail's claim leaves it.
@@ -168,7 +176,7 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
         if claimed:
             InboundMail.objects.filter(pk__in=claimed).update(attempts=F("attempts") + 1)
         alone: list[InboundMail] = []
-        with _brief_waits():
+        with _brief_waits(), _kept_for_the_batch(prepared) as forget_kept:
             for item in prepared:
                 mail = item.mail
                 if mail.pk not in claimed:
@@ -177,23 +185,35 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
                     outcomes[mail.pk] = _quarantine(mail, item.error, item.sender, counted=True)
                 else:
                     assert item.parsed is not None and item.sender is not None
+                    # What the mail kept for the end of the batch goes if it rolls back.
+                    mark, finished_mark = pending.mark(), len(finished)
                     try:
                         with transaction.atomic(), deferred_counts():
-                            with routing_by_caller() as opened:
-                                outcomes[mail.pk] = _apply(mail, item.parsed, item.sender)
-                            for ticket_id in opened:
-                                _route(ticket_id)
+                            outcomes[mail.pk] = _apply(mail, item.parsed, item.sender)
                     except UnprocessableMail as exc:  # refused on purpose: the same alone
+                        pending.discard_since(mark)
+                        del finished[finished_mark:]
+                        forget_kept()
                         outcomes[mail.pk] = _quarantine(mail, exc, item.sender, counted=True)
                     except Exception as exc:
+                        pending.discard_since(mark)
+                        del finished[finished_mark:]
+                        forget_kept()
                         # Rolled back alone. It may be the batch's doing (a deadlock with
                         # another worker's batch over a ticket both had mail for): the mail
                         # is tried again on its own once the batch has committed, and only
                         # that try may put it in the quarantine.
                         logger.info(
-                            "mail %s failed in a batch, tried again alone: %r", mail.pk, exc
+                            "mail %s failed in a batch, tried again alone: %r",
+                            mail.pk,
+                            exc,
+                            exc_info=True,
                         )
                         alone.append(mail)
+        # The batch's new rows, a multi-row INSERT a table; should one fail, the whole
+        # batch rolls back and the worker runs its mails again one at a time.
+        pending.flush()
+        _record_finished(finished)
     for mail in alone:
         outcomes[mail.pk] = process_mail(mail_id=mail.pk)
     return outcomes
@@ -218,20 +238,6 @@ def _brief_waits() -> Iterator[None]:
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
-
-
-def _route(ticket_id: int) -> None:
-    """Route a ticket the batch opened, in the batch's transaction (no task of its own).
-    Routing is not the mail's processing: should it fail, it rolls back alone and the
-    routing task the ticket would have had is enqueued instead."""
-    try:
-        # route_new_ticket's own atomic block is the savepoint; its counter changes are
-        # kept only when it succeeds.
-        with deferred_counts():
-            route_new_ticket(ticket_id=ticket_id)
-    except Exception:
-        logger.exception("routing ticket %s in a batch failed; enqueued instead", ticket_id)
-        ticket_tasks.route_ticket.enqueue(ticket_id=ticket_id)
 
 
 def _prepare(mail: InboundMail) -> _Prepared:
@@ -300,7 +306,8 @@ def _apply(
         raise UnprocessableMail(f"MIME limit: {parsed.limit_exceeded}")
     # Before the machine check: a gateway's mail is machine-written, and still a fax.
     if is_fax_gateway(parsed.from_address) and not _is_bounce(parsed):
-        return _open_fax(mail, parsed, sender)
+        with deferred.immediate_inserts():  # rare, and it reads back its files
+            return _open_fax(mail, parsed, sender)
     if parsed.is_automatic:
         _finish(
             mail, sender=sender, status=InboundMail.Status.IGNORED, error=parsed.automatic_reason
@@ -310,11 +317,10 @@ def _apply(
         raise UnprocessableMail("no sender address in From")
     if parsed.request_part is not None:
         # A standardized email (CONTRACTS.md C): a ticket with every field of its document.
-        return standard_requests.process_request_mail(mail, parsed, sender)
+        with deferred.immediate_inserts():  # it reads back what it writes
+            return standard_requests.process_request_mail(mail, parsed, sender)
     contact = _contact_for(parsed)
     attachments = _attachments(parsed)
-    body_text = parsed.text or NO_TEXT
-    origin = _origin(mail, parsed, sender)
     thread = find_thread(parsed)
     admission = admit(contact, parsed.from_address, thread.ticket, sender) if thread else None
     if thread is not None and admission is not None and admission.accepted:
@@ -323,11 +329,11 @@ def _apply(
         message = reply_to_ticket(
             actor=contact,
             ticket=thread.ticket,
-            body_text=body_text,
+            body_text=parsed.text or NO_TEXT,
             body_html=parsed.html,
             channel=Channel.EMAIL,
             attachments=attachments,
-            origin=origin,
+            origin=_origin(mail, parsed, sender),
         )
         if sender.verdict == Verdict.FAIL:
             add_note(actor=SYSTEM, ticket=thread.ticket, body_text=_unverified_warning(sender))
@@ -336,19 +342,51 @@ def _apply(
     subject = subject_without_references(parsed.subject) if thread else parsed.subject
     # Free-form mail names no product field: guessed, so it reaches the product's team.
     guess = guess_product(subject=subject, text=parsed.text, requester=contact)
+    # In a batch, the new ticket's rows are written at its end (core.deferred), unless this
+    # mail's next steps read back what they write: the acknowledgement lists the files it
+    # removed, and a note needs its ticket written.
+    rows_now = bool(attachments) or thread is not None or sender.verdict == Verdict.FAIL
+    with deferred.immediate_inserts() if rows_now else nullcontext():
+        return _open(
+            mail,
+            parsed,
+            sender,
+            contact,
+            subject,
+            guess,
+            attachments,
+            thread,
+            admission,
+            from_request_tool=from_request_tool,
+        )
+
+
+def _open(
+    mail: InboundMail,
+    parsed: ParsedMail,
+    sender: Authenticity,
+    contact: Contact,
+    subject: str,
+    guess: ProductGuess,
+    attachments: list[NewAttachment],
+    thread: ThreadMatch | None,
+    admission: Admission | None,
+    *,
+    from_request_tool: bool,
+) -> str:
     ticket = open_ticket(
         actor=SYSTEM,
         requester=contact,
         channel=Channel.EMAIL,
         subject=_ticket_subject(subject),
-        body_text=body_text,
+        body_text=parsed.text or NO_TEXT,
         body_html=parsed.html,
         product=guess.product,
         product_version=guess.version,
         details=guess.as_details(),
         language=contact.language,
         attachments=attachments,
-        origin=origin,
+        origin=_origin(mail, parsed, sender),
     )
     if thread is not None and admission is not None:
         add_note(actor=SYSTEM, ticket=ticket, body_text=admission.reason)
@@ -360,7 +398,7 @@ def _apply(
         had_files=bool(attachments),
         recommend_request_tool=not from_request_tool,
     )
-    _finish(mail, sender=sender, ticket=ticket, message=_first_message(ticket))
+    _finish(mail, sender=sender, ticket=ticket, message=ticket.opening_message)
     return f"opened {ticket.reference}"
 
 
@@ -455,7 +493,7 @@ def _open_fax(mail: InboundMail, parsed: ParsedMail, sender: Authenticity) -> st
                 f"its number was not matched to a contact."
             ),
         )
-    _finish(mail, sender=sender, ticket=ticket, message=ticket.messages.order_by("id").first())
+    _finish(mail, sender=sender, ticket=ticket, message=ticket.opening_message)
     return f"opened {ticket.reference} (fax)"
 
 
@@ -466,11 +504,6 @@ def _ticket_subject(subject: str) -> str:
     return subject
 
 
-def _first_message(ticket: Ticket) -> Subquery:
-    """The ticket's first message, read by the UPDATE that records it (no query of its own)."""
-    return Subquery(Message.objects.filter(ticket=ticket).order_by("id").values("id")[:1])
-
-
 def _finish(
     mail: InboundMail,
     *,
@@ -478,16 +511,57 @@ def _finish(
     status: str = InboundMail.Status.PROCESSED,
     error: str = "",
     ticket: Ticket | None = None,
-    message: Message | Subquery | None = None,
+    message: Message | None = None,
 ) -> None:
+    """Record how the mail ended: at once, or (in a batch whose rows are written at its
+    end) with the batch's other mails in one UPDATE after its rows are written."""
+    mail.status = status
+    mail.error = error
+    mail.processed_at = now()
+    mail.ticket = ticket
+    mail.ticket_message = message
+    mail.authenticity = sender.verdict
+    mail.authenticity_details = sender.as_details()
+    finished = _finished.get()
+    if finished is not None and deferred.active() is not None:
+        finished.append(mail)
+        return
     InboundMail.objects.filter(pk=mail.pk).update(
-        status=status,
-        error=error,
-        processed_at=now(),
-        ticket=ticket,
-        ticket_message=message,
-        **_authenticity_fields(sender),
+        **{field: getattr(mail, field) for field in _FINISHED_FIELDS}
     )
+
+
+_FINISHED_FIELDS = (
+    "status",
+    "error",
+    "processed_at",
+    "ticket",
+    "ticket_message",
+    "authenticity",
+    "authenticity_details",
+)
+
+# Within a batch: the mails whose end is recorded after the batch's rows are written.
+_finished: ContextVar[list[InboundMail] | None] = ContextVar("finished_mail", default=None)
+
+
+@contextmanager
+def _finished_at_the_end() -> Iterator[list[InboundMail]]:
+    finished: list[InboundMail] = []
+    token = _finished.set(finished)
+    try:
+        yield finished
+    finally:
+        _finished.reset(token)
+
+
+def _record_finished(mails: list[InboundMail]) -> None:
+    if not mails:
+        return
+    for mail in mails:  # the tickets and messages now have their ids
+        mail.ticket_id = mail.ticket.pk if mail.ticket is not None else None
+        mail.ticket_message_id = mail.ticket_message.pk if mail.ticket_message else None
+    update_rows(InboundMail, mails, _FINISHED_FIELDS)
 
 
 def _contact_for(parsed: ParsedMail) -> Contact:
@@ -495,12 +569,28 @@ def _contact_for(parsed: ParsedMail) -> Contact:
     address = parsed.from_address
     if len(address) > MAX_ADDRESS_LENGTH:
         raise UnprocessableMail(f"sender address longer than {MAX_ADDRESS_LENGTH} characters")
-    # With the organization: opening the ticket reads it for the customer's plan.
-    known = (
+    kept = _kept_contacts.get()
+    if kept is not None and address.lower() in kept:
+        return kept[address.lower()]
+    contact = _find_or_create_contact(parsed)
+    if kept is not None:
+        kept[address.lower()] = contact
+    return contact
+
+
+def _addressed(address: str) -> QuerySet[ContactEmail]:
+    # Lower on both sides: the unique index is on lower(address).
+    return (
         ContactEmail.objects.select_related("contact__organization")
-        .filter(address__iexact=address)
-        .first()
+        .alias(lower=Lower("address"))
+        .filter(lower=Lower(Value(address)))
     )
+
+
+def _find_or_create_contact(parsed: ParsedMail) -> Contact:
+    address = parsed.from_address
+    # With the organization: opening the ticket reads it for the customer's plan.
+    known = _addressed(address).first()
     if known is not None:
         return known.contact
     try:
@@ -512,8 +602,54 @@ def _contact_for(parsed: ParsedMail) -> Contact:
             )
             ContactEmail.objects.create(contact=contact, address=address, is_primary=True)
     except IntegrityError:
-        return ContactEmail.objects.select_related("contact").get(address__iexact=address).contact
+        return _addressed(address).get().contact
     return contact
+
+
+# Within a batch: its senders' contacts by lower-cased address, read in one query first.
+_kept_contacts: ContextVar[dict[str, Contact] | None] = ContextVar("kept_contacts", default=None)
+
+
+@contextmanager
+def _kept_for_the_batch(prepared: Sequence[_Prepared]) -> Iterator[Callable[[], None]]:
+    """What a batch's mails read of their senders, read for all of them at once: the
+    contacts, their organizations' plans and licences, their attachment agreements, the
+    automatic mail sent to them this hour. Yields a function that forgets what a mail that
+    rolled back may have changed (a licence's count, a new contact)."""
+    addresses = {
+        item.parsed.from_address.lower()
+        for item in prepared
+        if item.parsed is not None and 0 < len(item.parsed.from_address) <= MAX_ADDRESS_LENGTH
+    }
+    contacts: dict[str, Contact] = {}
+    with ExitStack() as stack:
+        stack.enter_context(coverage_kept())
+        licences = stack.enter_context(licences_kept())
+        stack.enter_context(agreements_kept())
+        token = _kept_contacts.set(contacts)
+        stack.callback(_kept_contacts.reset, token)
+        for known in (
+            ContactEmail.objects.select_related("contact__organization")
+            .alias(lower=Lower("address"))
+            .filter(lower__in=addresses)
+        ):
+            contacts[known.address.lower()] = known.contact
+        organizations = {
+            contact.organization
+            for contact in contacts.values()
+            if contact.organization is not None
+        }
+        at = now()
+        keep_coverage_of(organizations, on=timezone.localdate(at))
+        keep_licences_of(organization.pk for organization in organizations)
+        keep_agreements_of(contacts.values(), at=at)
+        outbound.count_automatic_mail_to(addresses, at=at)
+
+        def forget() -> None:
+            contacts.clear()
+            licences.clear()
+
+        yield forget
 
 
 def _contact_name(parsed: ParsedMail) -> str:

@@ -14,6 +14,7 @@ import nh3
 from supportdesk.accounts.actors import Actor
 from supportdesk.accounts.models import Contact, Technician
 from supportdesk.core.blobs import store_blob
+from supportdesk.core.deferred import save_new
 from supportdesk.core.models import Blob
 from supportdesk.tickets.models import Attachment, Message, Ticket
 from supportdesk.tickets.services.common import without_nul
@@ -88,10 +89,15 @@ def add_message(
     at: datetime,
     size_limit: int | None = None,
     origin: Mapping[str, Any] | None = None,
+    first_of_new_ticket: bool = False,
 ) -> Message:
     """Write a message. Attachments over `size_limit` bytes are not stored: their name,
-    size and hash are recorded with the reason, so the ticket shows what was sent."""
-    message = Message.objects.create(
+    size and hash are recorded with the reason, so the ticket shows what was sent.
+
+    `first_of_new_ticket`: open_ticket's first message, counted by open_ticket itself and
+    written like the new ticket, at once or at a batch's flush (core.deferred)."""
+    save = save_new if first_of_new_ticket else _save
+    message = Message(
         ticket=ticket,
         kind=kind,
         channel=channel,
@@ -102,9 +108,10 @@ def add_message(
         origin=dict(origin or {}),
         created_at=at,
     )
+    save(message)
     for item in attachments:
         if isinstance(item, StoredAttachment):
-            Attachment.objects.create(
+            attachment = Attachment(
                 message=message,
                 blob=item.blob,
                 filename=safe_filename(item.filename),
@@ -112,21 +119,31 @@ def add_message(
                 size=item.blob.size,
                 sha256=item.blob.sha256,
             )
-            continue
-        size = len(item.content)
-        too_large = size_limit is not None and size > size_limit
-        Attachment.objects.create(
-            message=message,
-            blob=None if too_large else store_blob(item.content),
-            filename=safe_filename(item.filename),
-            content_type=without_nul(item.content_type)[:100] or "application/octet-stream",
-            size=size,
-            sha256=hashlib.sha256(item.content).hexdigest(),
-            removed_reason=(
-                f"over the {format_size(size_limit)} limit, sent without agreement"
-                if too_large and size_limit is not None
-                else ""
-            ),
-        )
-    ticket.message_count += 1
+        else:
+            attachment = _attachment(message, item, size_limit)
+        save(attachment)
+    if not first_of_new_ticket:
+        ticket.message_count += 1
     return message
+
+
+def _save(row: Message | Attachment) -> None:
+    row.save(force_insert=True)
+
+
+def _attachment(message: Message, item: NewAttachment, size_limit: int | None) -> Attachment:
+    size = len(item.content)
+    too_large = size_limit is not None and size > size_limit
+    return Attachment(
+        message=message,
+        blob=None if too_large else store_blob(item.content),
+        filename=safe_filename(item.filename),
+        content_type=without_nul(item.content_type)[:100] or "application/octet-stream",
+        size=size,
+        sha256=hashlib.sha256(item.content).hexdigest(),
+        removed_reason=(
+            f"over the {format_size(size_limit)} limit, sent without agreement"
+            if too_large and size_limit is not None
+            else ""
+        ),
+    )

@@ -10,11 +10,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from supportdesk.accounts.actors import Actor
+from supportdesk.accounts.actors import SYSTEM, Actor
 from supportdesk.accounts.models import Contact, Team
 from supportdesk.catalog.models import Product, ProductVersion
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
+from supportdesk.core.deferred import after_saved, save_new
 from supportdesk.core.errors import InvalidInput, PermissionDenied
 from supportdesk.plans.entitlement import (
     DEPRIORITIZED,
@@ -41,25 +42,31 @@ from supportdesk.tickets.references import allocate_ticket_numbers
 from supportdesk.tickets.services.attachments import attachment_limit
 from supportdesk.tickets.services.common import clean_body, clean_line, counted_state
 from supportdesk.tickets.services.messages import NewAttachment, add_message
-from supportdesk.tickets.services.routing import needs_routing
+from supportdesk.tickets.services.routing import (
+    apply_route,
+    needs_routing,
+    routing_decision,
+    teams_kept,
+)
 from supportdesk.tickets.services.status import normalize_tags
 from supportdesk.tickets.signatures import error_line, error_signature
 
-# Tickets opened within `routing_by_caller`, which their caller routes itself.
-_routed_by_caller: ContextVar[list[int] | None] = ContextVar("routed_by_caller", default=None)
+# Set within `routing_at_opening`: open_ticket routes the ticket itself.
+_routing_at_opening: ContextVar[bool] = ContextVar("routing_at_opening", default=False)
 
 
 @contextmanager
-def routing_by_caller() -> Iterator[list[int]]:
-    """Within the block, `open_ticket` enqueues no routing task: it adds the id of each
-    ticket that needs routing to the list yielded, and the caller routes them (a batch of
-    mail routes its tickets in its own transaction, without a task each)."""
-    opened: list[int] = []
-    token = _routed_by_caller.set(opened)
+def routing_at_opening() -> Iterator[None]:
+    """Within the block, `open_ticket` routes a new ticket before writing it (team, and
+    engineer for Direct Assistance), with its ROUTED event, instead of enqueueing a routing
+    task: a batch of mail routes its tickets without a task, an UPDATE and a locking read
+    each. The teams are read once for the block (routing.teams_kept)."""
+    token = _routing_at_opening.set(True)
     try:
-        yield opened
+        with teams_kept():
+            yield
     finally:
-        _routed_by_caller.reset(token)
+        _routing_at_opening.reset(token)
 
 
 def open_ticket(
@@ -146,7 +153,10 @@ def open_ticket(
         error_text if error_text is not None else error_line(body_text),
         product_code=product.code if product is not None else None,
     )
-    with transaction.atomic():
+    # No savepoint of its own (a round trip each way, for each of a batch's mails): what
+    # can be refused is refused above, and a database error below dooms the caller's
+    # transaction or savepoint, which is what must roll back.
+    with transaction.atomic(savepoint=False):
         # Counted here, so a request that fails to open takes nothing from the licence.
         entitlement = count_request(entitlement)
         if entitlement.status in DEPRIORITIZED:
@@ -155,7 +165,10 @@ def open_ticket(
         if out_of_scope:
             tag_names = normalize_tags([*tag_names, "out-of-scope"])
         (number,) = allocate_ticket_numbers(1)
-        ticket = Ticket.objects.create(
+        # Everything about the new ticket is settled before its row is written, so the row
+        # is written once; in a batch of mail (core.deferred) the rows below are written
+        # at the batch's end, many to a statement.
+        ticket = Ticket(
             number=number,
             subject=subject,
             requester=requester,
@@ -178,9 +191,18 @@ def open_ticket(
             created_at=at,
             updated_at=at,
             last_customer_message_at=at,
+            message_count=1,  # the first message, below
             details=dict(details or {}),
         )
-        add_message(
+        deadlines = service_levels.opening_deadlines(ticket)
+        route = (
+            routing_decision(ticket, at)
+            if _routing_at_opening.get() and needs_routing(ticket)
+            else None
+        )
+        routed = apply_route(ticket, *route, at) if route is not None else None
+        save_new(ticket)
+        ticket.opening_message = add_message(
             ticket=ticket,
             kind=MessageKind.INBOUND,
             channel=channel,
@@ -196,12 +218,14 @@ def open_ticket(
                 else None
             ),
             origin=origin,
+            first_of_new_ticket=True,
         )
-        service_levels.on_ticket_opened(ticket)
-        ticket.save(update_fields=["message_count", "due_at", "breach_at"])
+        service_levels.start_opening_deadlines(deadlines)
+        ticket.opening_deadlines = tuple(deadlines)
         if tag_names:
             Tag.objects.bulk_create([Tag(name=name) for name in tag_names], ignore_conflicts=True)
-            ticket.tags.set(Tag.objects.filter(name__in=tag_names))
+            for tag in Tag.objects.filter(name__in=tag_names):
+                save_new(Ticket.tags.through(ticket=ticket, tag=tag))
         move_in_counters(None, counted_state(ticket))
         record_event(
             ticket=ticket,
@@ -215,10 +239,8 @@ def open_ticket(
                 **({"out_of_scope": out_of_scope} if out_of_scope else {}),
             },
         )
-        if needs_routing(ticket):
-            routed_by_caller = _routed_by_caller.get()
-            if routed_by_caller is not None:
-                routed_by_caller.append(ticket.pk)
-            else:
-                ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk)
+        if routed is not None:
+            record_event(ticket=ticket, kind=EventKind.ROUTED, actor=SYSTEM, at=at, data=routed)
+        elif not _routing_at_opening.get() and needs_routing(ticket):
+            after_saved(lambda: ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk))
     return ticket

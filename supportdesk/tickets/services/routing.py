@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -18,23 +23,59 @@ from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services.common import counted_state
 
 
+@dataclass
+class _KeptTeams:
+    teams: list[Team] | None = None
+    serving: dict[int, set[int]] = field(default_factory=dict)
+
+
+_kept: ContextVar[_KeptTeams | None] = ContextVar("kept_teams", default=None)
+
+
+@contextmanager
+def teams_kept() -> Iterator[None]:
+    """Within the block, `choose_team` reads the teams, and which teams serve each product,
+    once: a batch of mail routes many tickets in a second or two, and nothing in routing
+    changes a team."""
+    token = _kept.set(_KeptTeams())
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
+def _teams() -> list[Team]:
+    kept = _kept.get()
+    if kept is None:
+        return list(Team.objects.order_by("name"))
+    if kept.teams is None:
+        kept.teams = list(Team.objects.order_by("name"))
+    return kept.teams
+
+
+def _serving(product_id: int) -> set[int]:
+    """Which teams serve this product (their ids only: no product rows)."""
+    kept = _kept.get()
+    if kept is not None and product_id in kept.serving:
+        return kept.serving[product_id]
+    serving = set(
+        Team.products.through.objects.filter(product_id=product_id).values_list(
+            "team_id", flat=True
+        )
+    )
+    if kept is not None:
+        kept.serving[product_id] = serving
+    return serving
+
+
 def choose_team(*, product_id: int | None, language: str) -> Team | None:
     """With a product, best match first: product and language, then product, then language,
     then default. Without one (free-form mail whose product could not be guessed), the
     default (triage) team first, one speaking the language before another, then any team
     speaking it: a product team would only pass it on."""
-    teams = list(Team.objects.order_by("name"))
-    # Only which teams serve this product (none to ask about for a request without one, as
-    # free-form mail may be): no product rows.
-    serving = (
-        set(
-            Team.products.through.objects.filter(product_id=product_id).values_list(
-                "team_id", flat=True
-            )
-        )
-        if product_id is not None
-        else set()
-    )
+    teams = _teams()
+    # None to ask about for a request without a product, as free-form mail may be.
+    serving = _serving(product_id) if product_id is not None else set()
 
     def score(team: Team) -> tuple[int, int, int]:
         speaks = int(language in team.languages)
@@ -71,6 +112,36 @@ def needs_routing(ticket: Ticket) -> bool:
     )
 
 
+def routing_decision(ticket: Ticket, at: datetime) -> tuple[Team, Technician | None] | None:
+    """Where a ticket that needs routing goes: its team, and for Direct Assistance its
+    engineer; None when routing would change nothing."""
+    engineer = designated_engineer_for(ticket, at)
+    team = ticket.team
+    if engineer is not None:
+        engineer_teams = technician_team_ids(engineer)
+        if team is None or team.pk not in engineer_teams:
+            team = Team.objects.filter(pk__in=engineer_teams).order_by("name").first()
+        if team is None:
+            engineer = None  # an engineer in no team cannot hold tickets
+    if team is None:
+        team = choose_team(product_id=ticket.product_id, language=ticket.language)
+    if team is None or (team == ticket.team and engineer is None):
+        return None
+    return team, engineer
+
+
+def apply_route(
+    ticket: Ticket, team: Team, engineer: Technician | None, at: datetime
+) -> dict[str, Any]:
+    """Put the ticket in the team's queue (and the engineer's hands); the ROUTED event's
+    data. The caller saves the ticket and records the event."""
+    ticket.team, ticket.assignee = team, engineer
+    if engineer is not None and ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+    ticket.updated_at = at
+    return {"team": team.slug, "assignee": engineer.display_name if engineer else None}
+
+
 def route_new_ticket(*, ticket_id: int) -> bool:
     """Route a ticket to its queue, and a Direct Assistance request to its engineer.
     Safe to run twice: a routed ticket is left alone. Returns whether this call routed it."""
@@ -82,31 +153,13 @@ def route_new_ticket(*, ticket_id: int) -> bool:
         if ticket.status not in UNRESOLVED_STATUSES or not needs_routing(ticket):
             return False
         at = now()
-        engineer = designated_engineer_for(ticket, at)
-        team = ticket.team
-        if engineer is not None:
-            engineer_teams = technician_team_ids(engineer)
-            if team is None or team.pk not in engineer_teams:
-                team = Team.objects.filter(pk__in=engineer_teams).order_by("name").first()
-            if team is None:
-                engineer = None  # an engineer in no team cannot hold tickets
-        if team is None:
-            team = choose_team(product_id=ticket.product_id, language=ticket.language)
-        if team is None or (team == ticket.team and engineer is None):
+        decision = routing_decision(ticket, at)
+        if decision is None:
             return False
         before = counted_state(ticket)
-        ticket.team, ticket.assignee = team, engineer
-        if engineer is not None and ticket.status == Status.NEW:
-            ticket.status = Status.OPEN
-        ticket.updated_at = at
+        routed = apply_route(ticket, *decision, at)
         # Only what routing changed: the row was read under the lock just above.
         ticket.save(update_fields=["team", "assignee", "status", "updated_at"])
         move_in_counters(before, counted_state(ticket))
-        record_event(
-            ticket=ticket,
-            kind=EventKind.ROUTED,
-            actor=SYSTEM,
-            at=at,
-            data={"team": team.slug, "assignee": engineer.display_name if engineer else None},
-        )
+        record_event(ticket=ticket, kind=EventKind.ROUTED, actor=SYSTEM, at=at, data=routed)
     return True

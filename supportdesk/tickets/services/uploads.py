@@ -31,7 +31,7 @@ from supportdesk.tickets.choices import Channel, EventKind, MessageKind, Status
 from supportdesk.tickets.delivery import deliver_answer
 from supportdesk.tickets.events import record_event
 from supportdesk.tickets.models import AttachmentAgreement, Message, Ticket, UploadLink
-from supportdesk.tickets.services.attachments import agreement_covering
+from supportdesk.tickets.services.attachments import agreement_covering, customer_wide_agreement
 from supportdesk.tickets.services.common import (
     lock_ticket,
     require_can_view,
@@ -253,7 +253,8 @@ def upload_invitation(issued: IssuedUploadLink, *, ticket: Ticket) -> str:
 def invite_uploads_for_new_request(ticket: Ticket) -> str | None:
     """For the acknowledgement of a new request: when an agreement covers it (one for the
     customer or their organization), a new link and the sentences that give it; else None."""
-    if agreement_covering(ticket, at=now()) is None:
+    # A new request has no agreement of its own yet: only the customer's can cover it.
+    if customer_wide_agreement(ticket.requester, at=now()) is None:
         return None
     return upload_invitation(issue_upload_link(actor=SYSTEM, ticket=ticket), ticket=ticket)
 
