@@ -61,7 +61,11 @@ from supportdesk.tickets.services import (
     reply_to_ticket,
     routing_at_opening,
 )
-from supportdesk.tickets.services.attachments import agreements_kept, keep_agreements_of
+from supportdesk.tickets.services.attachments import (
+    agreements_kept,
+    keep_agreements_of,
+    keep_no_agreements_for,
+)
 from supportdesk.tickets.services.common import without_nul
 
 logger = logging.getLogger(__name__)
@@ -570,12 +574,16 @@ def _contact_for(parsed: ParsedMail) -> Contact:
     if len(address) > MAX_ADDRESS_LENGTH:
         raise UnprocessableMail(f"sender address longer than {MAX_ADDRESS_LENGTH} characters")
     kept = _kept_contacts.get()
-    if kept is not None and address.lower() in kept:
-        return kept[address.lower()]
-    contact = _find_or_create_contact(parsed)
-    if kept is not None:
-        kept[address.lower()] = contact
-    return contact
+    if kept is None:
+        return _find_or_create_contact(parsed)
+    key = address.lower()
+    if key not in kept:
+        # Not among the batch's known senders: a new contact, unless a mail of another
+        # batch just made it (the unique address settles that), or the address is one
+        # the batch's lower-casing does not match as the database's does.
+        kept[key] = _find_or_create_contact(parsed, look_first=not key.isascii())
+        keep_no_agreements_for(kept[key])
+    return kept[key]
 
 
 def _addressed(address: str) -> QuerySet[ContactEmail]:
@@ -587,10 +595,10 @@ def _addressed(address: str) -> QuerySet[ContactEmail]:
     )
 
 
-def _find_or_create_contact(parsed: ParsedMail) -> Contact:
+def _find_or_create_contact(parsed: ParsedMail, *, look_first: bool = True) -> Contact:
     address = parsed.from_address
     # With the organization: opening the ticket reads it for the customer's plan.
-    known = _addressed(address).first()
+    known = _addressed(address).first() if look_first else None
     if known is not None:
         return known.contact
     try:

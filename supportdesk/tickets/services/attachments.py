@@ -114,3 +114,11 @@ def keep_agreements_of(contacts: Iterable[Contact], *, at: datetime) -> None:
         )
     )
     kept.contacts.update(contact.pk for contact in contacts)
+
+
+def keep_no_agreements_for(contact: Contact) -> None:
+    """Within `agreements_kept`: the contact has no agreement of its own nor through an
+    organization (a contact just created), so none is looked up for it."""
+    kept = _kept.get()
+    if kept is not None and contact.organization_id is None:
+        kept.contacts.add(contact.pk)
