@@ -60,21 +60,43 @@ def error_signature(text: str | None, *, product_code: str | None) -> str:
     return hashlib.sha256(f"{product_code or ''}\n{normalized}".encode()).hexdigest()
 
 
-# A line of a free-form mail that reads like an error message.
-_ERROR_LINE = re.compile(
-    r"^\s*(?:.*\b(?:error|exception|fatal|failed|failure|traceback|access violation|"
-    r"segmentation fault|erreur|échec|excepción|fallo)\b.*)$",
-    re.IGNORECASE | re.MULTILINE,
+# Words that make a line of a free-form mail read like an error message.
+_ERROR_WORDS = (
+    "error",
+    "exception",
+    "fatal",
+    "failed",
+    "failure",
+    "traceback",
+    "access violation",
+    "segmentation fault",
+    "erreur",
+    "échec",
+    "excepción",
+    "fallo",
 )
+_ERROR_WORD = re.compile(r"\b(?:" + "|".join(_ERROR_WORDS) + r")\b", re.IGNORECASE)
 
 
 def error_line(body_text: str) -> str | None:
     """The first line of a free-form message that looks like an error, if any: mail has
     no error field, and one line is enough to group the same error. Quoted history
     ("> ...") is skipped."""
-    for match in _ERROR_LINE.finditer(body_text[:20_000]):
-        line = match.group(0).strip()
-        if line.startswith(">") or len(line) < 12:
-            continue
-        return line[:500]
+    text = body_text[:20_000]
+    # Most mail names no error: plain substring searches say so at a fraction of the
+    # pattern's cost (casefold matches as the pattern's IGNORECASE does).
+    folded = text.casefold()
+    if not any(word in folded for word in _ERROR_WORDS):
+        return None
+    # The word first, then its line: a pattern anchored at every line's start would try
+    # each line against each word (most lines have none).
+    position = 0
+    while (found := _ERROR_WORD.search(text, position)) is not None:
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.end())
+        end = len(text) if end == -1 else end
+        line = text[start:end].strip()
+        if not (line.startswith(">") or len(line) < 12):
+            return line[:500]
+        position = end
     return None

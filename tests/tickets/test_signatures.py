@@ -3,6 +3,8 @@ values groups tickets; a different error, or another product's, does not."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -89,3 +91,52 @@ def test_the_error_line_of_a_mail_skips_quoted_history():
 
     assert error_line(body) == "Fatal error 70012: footer block not found in report INV"
     assert error_line("Hello, how do I change the logo?") is None
+
+
+def test_the_error_line_is_found_whatever_the_case_and_only_as_a_whole_word():
+    assert error_line("Bonjour,\r\nÉCHEC de la génération du PDF\r\nMerci") == (
+        "ÉCHEC de la génération du PDF"
+    )
+    assert error_line("The terrorist movie player hangs, no message at all") is None
+    assert error_line("Short error\nThe export failed with code 12") == (
+        "The export failed with code 12"
+    )
+
+
+_LINE_PARTS = st.sampled_from(
+    [
+        "error",
+        "Error:",
+        "> error in the quote",
+        "FATAL",
+        "échec",
+        "errors",
+        "the",
+        "ok text",
+        "\n",
+        "\r\n",
+        " ",
+        "access violation",
+        "1234567890123",
+        "EXCEPCIÓN",
+    ]
+)
+
+
+@given(st.lists(_LINE_PARTS, max_size=20))
+def test_the_error_line_is_the_first_unquoted_long_line_with_an_error_word(parts):
+    body = " ".join(parts)
+    words = re.compile(
+        r"\b(?:error|exception|fatal|failed|failure|traceback|access violation|"
+        r"segmentation fault|erreur|échec|excepción|fallo)\b",
+        re.IGNORECASE,
+    )
+    expected = next(
+        (
+            line.strip()[:500]
+            for line in body.split("\n")
+            if words.search(line) and not line.strip().startswith(">") and len(line.strip()) >= 12
+        ),
+        None,
+    )
+    assert error_line(body) == expected
