@@ -12,6 +12,7 @@ SUPPORTDESK_OUT_OF_SCOPE_CATEGORIES). They are detected by a modest, explainable
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -197,12 +198,23 @@ def count_request(entitlement: Entitlement) -> Entitlement:
     if not entitlement.counted or entitlement.license is None:
         return entitlement
     limit = entitlement.requests_per_license
-    taken = License.objects.filter(pk=entitlement.license.pk, requests_used__lt=limit).update(
-        requests_used=F("requests_used") + 1
-    )
+    assert limit is not None  # counted: the plan has a limit
+    held = _held_counts.get()
+    if held is not None:
+        # In a batch: taken from the count as read (kept current below for the batch's
+        # next requests), written at its end (licence_counts_held).
+        taken = entitlement.license.requests_used < limit
+        if taken:
+            held[(entitlement.license.pk, limit)] += 1
+    else:
+        taken = bool(
+            License.objects.filter(pk=entitlement.license.pk, requests_used__lt=limit).update(
+                requests_used=F("requests_used") + 1
+            )
+        )
     if taken:
-        # For the customer's message, without reading the row again: requests racing with
-        # this one may have taken more, never fewer.
+        # For the customer's message, without reading the row again (requests racing with
+        # this one may have taken more, never fewer), and for a batch's next requests.
         entitlement.license.requests_used += 1
         return entitlement
     return Entitlement(
@@ -211,6 +223,47 @@ def count_request(entitlement: Entitlement) -> Entitlement:
         version_on_sale=entitlement.version_on_sale,
         requests_per_license=limit,
     )
+
+
+# Requests taken within `licence_counts_held`, by licence id and the plan's limit, written
+# when it ends.
+_held_counts: ContextVar[Counter[tuple[int, int]] | None] = ContextVar(
+    "held_licence_counts", default=None
+)
+
+
+class LicenceCountConflict(Exception):
+    """A batch took requests another transaction took first: its licence has fewer left
+    than the batch counted on. The batch rolls back; its requests are opened again one at
+    a time, each counted as it opens."""
+
+
+@contextmanager
+def licence_counts_held() -> Iterator[None]:
+    """Within the block, count_request takes requests from the licence rows' counts as
+    read (the batch's kept licences), and the block writes them when it ends without an
+    exception: in a batch of mail, a licence row stays locked for the commit only, not
+    while the batch's other mails are opened (another worker's batch would wait on it).
+    Nested blocks (a mail's savepoint) hand theirs to the enclosing one, or drop them on
+    an exception. The outermost writes each licence's count with a condition that no more
+    than its limit is ever taken: else LicenceCountConflict."""
+    outer = _held_counts.get()
+    mine: Counter[tuple[int, int]] = Counter()
+    token = _held_counts.set(mine)
+    try:
+        yield
+    finally:
+        _held_counts.reset(token)
+    if outer is not None:
+        outer.update(mine)
+        return
+    for license_id, limit in sorted(mine):  # one order for every writer: no deadlock
+        taken = mine[(license_id, limit)]
+        written = License.objects.filter(pk=license_id, requests_used__lte=limit - taken).update(
+            requests_used=F("requests_used") + taken
+        )
+        if not written:
+            raise LicenceCountConflict(f"licence {license_id} has fewer than {taken} left")
 
 
 def give_back_request(license_id: int) -> bool:

@@ -47,7 +47,12 @@ from supportdesk.core.blobs import read_blob
 from supportdesk.core.choices import Language
 from supportdesk.core.clock import now
 from supportdesk.core.rows import update_rows
-from supportdesk.plans.entitlement import keep_licences_of, licences_kept
+from supportdesk.plans.entitlement import (
+    LicenceCountConflict,
+    keep_licences_of,
+    licence_counts_held,
+    licences_kept,
+)
 from supportdesk.plans.selectors import coverage_kept, keep_coverage_of
 from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.counters import deferred_counts
@@ -156,6 +161,17 @@ def process_mails(mail_ids: Sequence[int]) -> list[str]:
 
 def _process_part(mails: list[InboundMail]) -> dict[int, str]:
     prepared = [_prepare(mail) for mail in mails]
+    try:
+        return _process_prepared(prepared)
+    except LicenceCountConflict as conflict:
+        # Another worker took a licence's last free requests meanwhile: the batch rolled
+        # back whole, and each mail is opened alone, its request counted as it opens.
+        logger.info("a batch of mail rolled back (%s); processed one mail at a time", conflict)
+        return {mail.pk: process_mail(mail_id=mail.pk) for mail in mails}
+
+
+def _process_prepared(prepared: list[_Prepared]) -> dict[int, str]:
+    mails = [item.mail for item in prepared]
     outcomes: dict[int, str] = {}
     # New tickets' numbers are reserved first, in a statement of their own: the sequence
     # row is not held locked for the whole transaction (see reserved_numbers).
@@ -165,6 +181,7 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
         transaction.atomic(),
         outbound.one_send_task(),
         deferred_counts(),
+        licence_counts_held(),
         routing_at_opening(),
         deferred.deferred_inserts() as pending,
         _finished_at_the_end() as finished,
@@ -192,17 +209,17 @@ def _process_part(mails: list[InboundMail]) -> dict[int, str]:
                     # What the mail kept for the end of the batch goes if it rolls back.
                     mark, finished_mark = pending.mark(), len(finished)
                     try:
-                        with transaction.atomic(), deferred_counts():
+                        with transaction.atomic(), deferred_counts(), licence_counts_held():
                             outcomes[mail.pk] = _apply(mail, item.parsed, item.sender)
                     except UnprocessableMail as exc:  # refused on purpose: the same alone
                         pending.discard_since(mark)
                         del finished[finished_mark:]
-                        forget_kept()
+                        forget_kept(item.parsed.from_address)
                         outcomes[mail.pk] = _quarantine(mail, exc, item.sender, counted=True)
                     except Exception as exc:
                         pending.discard_since(mark)
                         del finished[finished_mark:]
-                        forget_kept()
+                        forget_kept(item.parsed.from_address)
                         # Rolled back alone. It may be the batch's doing (a deadlock with
                         # another worker's batch over a ticket both had mail for): the mail
                         # is tried again on its own once the batch has committed, and only
@@ -619,11 +636,11 @@ _kept_contacts: ContextVar[dict[str, Contact] | None] = ContextVar("kept_contact
 
 
 @contextmanager
-def _kept_for_the_batch(prepared: Sequence[_Prepared]) -> Iterator[Callable[[], None]]:
+def _kept_for_the_batch(prepared: Sequence[_Prepared]) -> Iterator[Callable[[str], None]]:
     """What a batch's mails read of their senders, read for all of them at once: the
     contacts, their organizations' plans and licences, their attachment agreements, the
-    automatic mail sent to them this hour. Yields a function that forgets what a mail that
-    rolled back may have changed (a licence's count, a new contact)."""
+    automatic mail sent to them this hour. Yields a function that forgets what a mail from
+    an address, rolled back, may have changed (its new contact, its licence's count)."""
     addresses = {
         item.parsed.from_address.lower()
         for item in prepared
@@ -653,9 +670,10 @@ def _kept_for_the_batch(prepared: Sequence[_Prepared]) -> Iterator[Callable[[], 
         keep_agreements_of(contacts.values(), at=at)
         outbound.count_automatic_mail_to(addresses, at=at)
 
-        def forget() -> None:
-            contacts.clear()
-            licences.clear()
+        def forget(address: str) -> None:
+            contact = contacts.pop(address.lower(), None)
+            if contact is not None and contact.organization_id is not None:
+                licences.pop(contact.organization_id, None)
 
         yield forget
 

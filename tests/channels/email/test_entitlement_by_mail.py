@@ -3,11 +3,18 @@ and the acknowledgement says plainly where the customer stands, in their languag
 
 from __future__ import annotations
 
+import logging
+
 from supportdesk.accounts.models import ContactEmail, License
+from supportdesk.channels.email import processing
+from supportdesk.channels.email.intake import accept_message
 from supportdesk.channels.email.models import OutboundMail
+from supportdesk.channels.email.processing import process_mails
 from supportdesk.plans.entitlement import EntitlementStatus
 from supportdesk.tickets.models import Ticket
 from tests.factories import ContactFactory, PlanFactory
+
+SUPPORT = "support@example.com"
 
 
 def request(subject: str, body: str, sender: str = "dev@customer.example") -> bytes:
@@ -71,3 +78,59 @@ def test_an_unknown_sender_is_answered_and_asked_to_register(deliver, free_plan)
     assert ContactEmail.objects.filter(address="new@prospect.example").exists()
     assert ticket.entitlement == EntitlementStatus.NO_LICENCE
     assert "Nous n'avons trouvé aucune licence" in acknowledgement(ticket)
+
+
+def accepted(raw: bytes) -> int:
+    mail, _created = accept_message(
+        raw, source="smtp", envelope_from="dev@customer.example", envelope_to=[SUPPORT]
+    )
+    return mail.pk
+
+
+def test_a_batch_counts_its_requests_against_what_the_licence_has_left(free_plan, product):
+    contact = ContactFactory(email="dev@customer.example", language="en")
+    licence = License.objects.create(
+        organization=contact.organization, product=product, serial="WD-9", requests_used=12
+    )
+    mails = [accepted(request(f"Crash {n}", f"The report crashes ({n}).")) for n in range(5)]
+
+    outcomes = process_mails(mails)
+
+    assert all(outcome.startswith("opened ") for outcome in outcomes)
+    licence.refresh_from_db()
+    assert licence.requests_used == 15  # three taken, never more than the limit
+    statuses = [Ticket.objects.get(inbound_mail__pk=pk).entitlement for pk in mails]
+    assert statuses == [EntitlementStatus.ENTITLED] * 3 + [EntitlementStatus.NO_REQUESTS_LEFT] * 2
+
+
+def test_a_batch_that_counted_on_requests_another_took_is_opened_again_one_mail_at_a_time(
+    free_plan, product, monkeypatch, caplog
+):
+    contact = ContactFactory(email="dev@customer.example", language="en")
+    licence = License.objects.create(
+        organization=contact.organization, product=product, serial="WD-9", requests_used=13
+    )
+    mails = [accepted(request(f"Crash {n}", f"The report crashes ({n}).")) for n in range(3)]
+    read_licences = processing.keep_licences_of
+
+    def read_then_another_takes_one(organization_ids):  # type: ignore[no-untyped-def]
+        read_licences(organization_ids)  # the batch reads 2 left...
+        # ...and another writer takes one before the batch writes its count (in this test
+        # within the batch's transaction, so rolled back with it).
+        License.objects.filter(pk=licence.pk).update(requests_used=14)
+
+    monkeypatch.setattr(processing, "keep_licences_of", read_then_another_takes_one)
+    caplog.set_level(logging.INFO)
+
+    outcomes = process_mails(mails)
+
+    assert "rolled back (licence" in caplog.text
+    assert all(outcome.startswith("opened ") for outcome in outcomes)
+    licence.refresh_from_db()
+    assert licence.requests_used == 15  # one at a time: the licence's own count decides
+    assert Ticket.objects.count() == 3
+    assert sorted(Ticket.objects.values_list("entitlement", flat=True)) == [
+        EntitlementStatus.ENTITLED,
+        EntitlementStatus.ENTITLED,
+        EntitlementStatus.NO_REQUESTS_LEFT,
+    ]
