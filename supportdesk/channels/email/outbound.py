@@ -1,9 +1,10 @@
 """Outgoing mail: outbox rows (OutboundMail), the message built from a row, and the send task's
 one service, which talks SMTP to the smarthost (or, with no smarthost set, writes .eml files).
 
-A row is claimed with a conditional UPDATE before anything is sent, so two workers (or a task
-run twice) send it once. A 4xx answer or a broken connection is retried with back-off for
-days; a 5xx answer is a bounce, recorded on the row and on the contact's address.
+Rows are claimed with a conditional UPDATE before anything is sent (a batch's rows in one
+statement, see sending_batch), so two workers (or a task run twice) send each once. A 4xx
+answer or a broken connection is retried with back-off for days; a 5xx answer is a bounce,
+recorded on the row and on the contact's address.
 
 Once per row, and the one window SMTP leaves open: SMTP has no two-phase commit. The row is
 marked "sent" right after the smarthost's 250 to DATA, before QUIT, so the only unsafe moment
@@ -31,17 +32,16 @@ from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as default_policy
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Field
+from django.db import transaction
 from django.db.models.functions import Lower
 
 from supportdesk.accounts.models import ContactEmail
 from supportdesk.channels.email import tasks as mail_tasks
 from supportdesk.channels.email import wire
 from supportdesk.channels.email.models import OutboundMail
+from supportdesk.channels.email.sending_batch import SendingBatch
 from supportdesk.core.blobs import read_blob
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput
@@ -286,8 +286,8 @@ def send_outbound_rows(outbound_ids: Sequence[int]) -> list[str]:
     """Send several outbox rows, each as `send_outbound` would (what happened to each, in
     order), over one connection to the smarthost: one TCP and TLS handshake and login for
     the lot, instead of one per mail. The due rows are claimed and read in one statement;
-    each row's outcome is recorded right after its try (see _Batch)."""
-    batch = _Batch.claim(outbound_ids)
+    each row's outcome is recorded right after its try (see SendingBatch)."""
+    batch = SendingBatch.claim(outbound_ids)
     # One query for the files of the batch's replies; none for other mail.
     replies = {
         o.pk: o.ticket_message_id
@@ -310,7 +310,7 @@ _SKIPPED = "skipped: not due, or sent by another run"
 
 
 def _send_row(
-    batch: _Batch, outbound: OutboundMail, attached: Sequence[Attachment], relay: _Relay
+    batch: SendingBatch, outbound: OutboundMail, attached: Sequence[Attachment], relay: _Relay
 ) -> str:
     file_delivery = settings.SUPPORTDESK["MAIL_DELIVERY"] == "file"
     try:
@@ -325,178 +325,6 @@ def _send_row(
         assert isinstance(message, EmailMessage)
         return _write_to_outbox(batch, outbound, message)
     return _send_by_smtp(batch, outbound, message, relay)
-
-
-class _Batch:
-    """The outbox rows one run of send_outbound_rows holds, handed out in the order asked.
-
-    They are claimed, and read, in one UPDATE ... RETURNING: of two runs, one updates a row,
-    the other finds nothing to do. A row still "sending" once its lease has run out is
-    claimed too: its sender was killed, maybe after the smarthost's 250 and before our
-    commit, so this send may be the second copy; it carries the same Message-ID.
-
-    A row's attempt is counted, and its lease (MAIL_SENDING_LEASE_SECONDS) starts, just
-    before it is tried: for the first row by the claim, for each next one by the statement
-    that records the outcome of the row before it (one statement a row). A worker killed
-    mid-batch thus leaves the rows it had not tried with their attempts uncounted, as when
-    each row was claimed on its own; but they are "sending" now, not "queued", so they go
-    out once the claim's lease runs out (once, like any row whose sender was killed), not
-    at the next sweep.
-
-    The lease end written for a row is this run's hold on it: every later write is
-    conditional on it, so a row whose lease ran out mid-batch (a smarthost slow past the
-    lease) and that another run claimed is neither tried nor recorded by this one."""
-
-    def __init__(self, order: Sequence[int]) -> None:
-        self.order = list(order)
-        self.held: dict[int, OutboundMail] = {}
-        self.leases: dict[int, datetime] = {}  # lease end as written: this run's hold
-        self.counted: set[int] = set()  # rows whose attempt is counted
-        self.position = -1
-
-    @classmethod
-    def claim(cls, order: Sequence[int]) -> _Batch:
-        batch = cls(order)
-        wanted = list(dict.fromkeys(order))
-        if not wanted:
-            return batch
-        status = OutboundMail.Status
-        batch._claim(wanted, [status.QUEUED, status.RETRYING])
-        rest = [outbound_id for outbound_id in wanted if outbound_id not in batch.held]
-        if rest:  # rarely: a task run twice, a retry not due yet, a sender killed
-            for outbound_id in batch._claim(rest, [status.SENDING]):
-                logger.warning(
-                    "mail %s: an earlier send was interrupted; sending it again (same Message-ID)",
-                    outbound_id,
-                )
-        return batch
-
-    def _claim(self, ids: list[int], statuses: list[str]) -> list[int]:
-        at = now()
-        lease_end = at + _lease()
-        first = self.order[0]
-        table, pk, quote = _table()
-        columns = ", ".join(quote(f.column) for f in OutboundMail._meta.concrete_fields)
-        # Names from the model; every value is a parameter.
-        sql = (
-            f"UPDATE {table} SET {quote('status')} = %s, {quote('next_attempt_at')} = %s, "  # noqa: S608
-            f"{quote('attempts')} = {quote('attempts')} + CASE WHEN {pk} = %s THEN 1 ELSE 0 END "
-            f"WHERE {pk} IN ({', '.join(['%s'] * len(ids))}) "
-            f"AND {quote('status')} IN ({', '.join(['%s'] * len(statuses))}) "
-            f"AND {quote('next_attempt_at')} <= %s RETURNING {columns}"
-        )
-        params = [
-            OutboundMail.Status.SENDING,
-            _prep("next_attempt_at", lease_end),
-            first,
-            *ids,
-            *statuses,
-            _prep("next_attempt_at", at),
-        ]
-        claimed = list(OutboundMail.objects.raw(sql, params))
-        for outbound in claimed:
-            self.held[outbound.pk] = outbound
-            self.leases[outbound.pk] = lease_end
-            if outbound.pk == first:
-                self.counted.add(first)
-        return [outbound.pk for outbound in claimed]
-
-    def __iter__(self) -> Iterator[OutboundMail | None]:
-        """Each asked-for row in order, ready to be tried; None for a row not held (not
-        due, sent by another run, asked for twice)."""
-        for position, outbound_id in enumerate(self.order):
-            self.position = position
-            outbound = self.held.pop(outbound_id, None)
-            if (
-                outbound is not None
-                and outbound_id not in self.counted
-                and outbound_id not in self._write(None, {}, outbound)
-            ):
-                outbound = None  # its lease ran out and another run claimed it
-            yield outbound
-
-    def finish(self, outbound: OutboundMail, **fields: Any) -> None:
-        """Record a tried row's outcome while this run holds it; the next row's attempt is
-        counted in the same statement."""
-        upcoming = next(
-            (
-                self.held[outbound_id]
-                for outbound_id in self.order[self.position + 1 :]
-                if outbound_id in self.held
-            ),
-            None,
-        )
-        written = self._write(outbound, fields, upcoming)
-        if upcoming is not None and upcoming.pk not in written:
-            del self.held[upcoming.pk]  # its lease ran out and another run claimed it
-
-    def _write(
-        self, done: OutboundMail | None, fields: dict[str, Any], upcoming: OutboundMail | None
-    ) -> set[int]:
-        """One UPDATE: `fields` on the row `done`, and the attempt of the row `upcoming`
-        counted with its lease renewed; each only where this run still holds the row.
-        The ids of the rows written."""
-        table, pk, quote = _table()
-        branches: dict[str, list[str]] = {}
-        params: dict[str, list[Any]] = {}
-        holds, hold_params = [], []
-        if done is not None:
-            for name, value in fields.items():
-                branches.setdefault(name, []).append(f"WHEN {pk} = %s THEN %s")
-                params.setdefault(name, []).extend([done.pk, _prep(name, value)])
-            holds.append(f"({pk} = %s AND {quote('next_attempt_at')} = %s)")
-            hold_params += [done.pk, _prep("next_attempt_at", self.leases[done.pk])]
-        if upcoming is not None:
-            lease_end = now() + _lease()
-            attempts = quote("attempts")
-            branches.setdefault("attempts", []).append(f"WHEN {pk} = %s THEN {attempts} + 1")
-            params.setdefault("attempts", []).append(upcoming.pk)
-            branches.setdefault("next_attempt_at", []).append(f"WHEN {pk} = %s THEN %s")
-            params.setdefault("next_attempt_at", []).extend(
-                [upcoming.pk, _prep("next_attempt_at", lease_end)]
-            )
-            holds.append(f"({pk} = %s AND {quote('next_attempt_at')} = %s)")
-            hold_params += [upcoming.pk, _prep("next_attempt_at", self.leases[upcoming.pk])]
-        sets = ", ".join(
-            f"{quote(name)} = CASE {' '.join(cases)} ELSE {quote(name)} END"
-            for name, cases in branches.items()
-        )
-        sql = (
-            f"UPDATE {table} SET {sets} WHERE {quote('status')} = %s "  # noqa: S608
-            f"AND ({' OR '.join(holds)}) RETURNING {pk}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    *(value for name in branches for value in params[name]),
-                    OutboundMail.Status.SENDING,
-                    *hold_params,
-                ],
-            )
-            written = {row[0] for row in cursor.fetchall()}
-        if upcoming is not None and upcoming.pk in written:
-            self.counted.add(upcoming.pk)
-            upcoming.attempts += 1
-            self.leases[upcoming.pk] = lease_end
-        return written
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.SUPPORTDESK["MAIL_SENDING_LEASE_SECONDS"])
-
-
-def _table() -> tuple[str, str, Any]:
-    quote = connection.ops.quote_name
-    meta = OutboundMail._meta
-    return quote(meta.db_table), quote(meta.pk.column), quote
-
-
-def _prep(name: str, value: Any) -> Any:
-    """A value for OutboundMail's field `name`, as the ORM would send it."""
-    field = OutboundMail._meta.get_field(name)
-    assert isinstance(field, Field)
-    return field.get_db_prep_save(value, connection)
 
 
 class _Relay:
@@ -548,7 +376,7 @@ class _Relay:
 
 
 def _send_by_smtp(
-    batch: _Batch, outbound: OutboundMail, message: bytes | EmailMessage, relay: _Relay
+    batch: SendingBatch, outbound: OutboundMail, message: bytes | EmailMessage, relay: _Relay
 ) -> str:
     config = settings.SUPPORTDESK
     try:
@@ -582,7 +410,7 @@ def _send_by_smtp(
 _told_about_file_delivery = False
 
 
-def _write_to_outbox(batch: _Batch, outbound: OutboundMail, message: EmailMessage) -> str:
+def _write_to_outbox(batch: SendingBatch, outbound: OutboundMail, message: EmailMessage) -> str:
     """ "file" delivery: the mail as an .eml file in MAIL_OUTBOX_DIR, one file per row (a
     second write of the same row replaces the file), for a desk with no smarthost yet."""
     global _told_about_file_delivery
@@ -618,7 +446,7 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
-def _answered(batch: _Batch, outbound: OutboundMail, code: int, error: str) -> str:
+def _answered(batch: SendingBatch, outbound: OutboundMail, code: int, error: str) -> str:
     if 500 <= code < 600:
         at = now()
         batch.finish(outbound, status=OutboundMail.Status.FAILED, last_error=f"bounced: {error}")
@@ -630,7 +458,7 @@ def _answered(batch: _Batch, outbound: OutboundMail, code: int, error: str) -> s
     return _retry(batch, outbound, error)
 
 
-def _retry(batch: _Batch, outbound: OutboundMail, error: str) -> str:
+def _retry(batch: SendingBatch, outbound: OutboundMail, error: str) -> str:
     at = now()
     doublings = min(max(outbound.attempts - 1, 0), 16)  # 2**16 minutes is past the cap
     delay = min(FIRST_RETRY * 2**doublings, LONGEST_RETRY)
