@@ -34,7 +34,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 
 from supportdesk.accounts.models import ContactEmail
@@ -296,13 +296,20 @@ def send_outbound_rows(outbound_ids: Sequence[int]) -> list[str]:
     }
     stored = _stored_files(list(replies.values())) if replies else {}
     outcomes = []
-    with _Relay() as relay:
-        for outbound in batch:
-            if outbound is None:
-                outcomes.append(_SKIPPED)
-                continue
-            files = stored.get(replies.get(outbound.pk, 0), [])
-            outcomes.append(_send_row(batch, outbound, _within_budget(files)[0], relay))
+    try:
+        with _Relay() as relay:
+            for outbound in batch:
+                if outbound is None:
+                    outcomes.append(_SKIPPED)
+                    continue
+                files = stored.get(replies.get(outbound.pk, 0), [])
+                outcomes.append(_send_row(batch, outbound, _within_budget(files)[0], relay))
+    except Exception:
+        # A row that breaks the run (a broken Message-ID, the database gone) must not hold
+        # the rows after it for the lease; a kill leaves them held (see SendingBatch).
+        with contextlib.suppress(DatabaseError):
+            batch.release()
+        raise
     return outcomes
 
 

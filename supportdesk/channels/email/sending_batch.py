@@ -107,6 +107,25 @@ class SendingBatch:
                 outbound = None  # its lease ran out and another run claimed it
             yield outbound
 
+    def release(self) -> None:
+        """End now the lease of the rows not handed out yet: for a run stopped by an error,
+        after which the worker runs the batch's tasks one by one, and those rows go out
+        then, not once the lease has run out."""
+        if not self.held:
+            return
+        table, pk, quote = _table()
+        holds = " OR ".join([f"({pk} = %s AND {quote('next_attempt_at')} = %s)"] * len(self.held))
+        params = [_prep("next_attempt_at", now()), OutboundMail.Status.SENDING]
+        for outbound_id in self.held:
+            params += [outbound_id, _prep("next_attempt_at", self.leases[outbound_id])]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {quote('next_attempt_at')} = %s "  # noqa: S608
+                f"WHERE {quote('status')} = %s AND ({holds})",
+                params,
+            )
+        self.held.clear()
+
     def finish(self, outbound: OutboundMail, **fields: Any) -> None:
         """Record a tried row's outcome while this run holds it; the next row's attempt is
         counted in the same statement."""

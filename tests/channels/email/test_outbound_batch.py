@@ -188,3 +188,17 @@ def test_a_single_row_is_claimed_and_recorded_in_two_statements(
     with CaptureQueriesContext(connection) as queries:
         assert send_outbound(outbound_id=row.pk) == "sent"
     assert len(queries.captured_queries) == 2
+
+
+def test_a_row_that_breaks_the_batch_does_not_hold_the_rows_after_it(
+    smarthost: Sink, ticket: Any
+) -> None:
+    rows = [queue_reply(ticket, to=f"customer-{n}@customer.example") for n in range(3)]
+    OutboundMail.objects.filter(pk=rows[1].pk).update(message_id="broken")
+    with pytest.raises(ValueError, match="broken Message-ID"):
+        send_outbound_rows([row.pk for row in rows])
+    # The worker then runs the batch's tasks one by one: the third goes out at once.
+    assert send_outbound(outbound_id=rows[2].pk) == "sent"
+    left = list(OutboundMail.objects.order_by("id").values_list("status", "attempts"))
+    assert left == [("sent", 1), ("sending", 1), ("sent", 1)]
+    assert len(smarthost.received) == 2
