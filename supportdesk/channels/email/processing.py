@@ -161,13 +161,15 @@ def process_mails(mail_ids: Sequence[int]) -> list[str]:
 
 def _process_part(mails: list[InboundMail]) -> dict[int, str]:
     prepared = [_prepare(mail) for mail in mails]
-    try:
-        return _process_prepared(prepared)
-    except LicenceCountConflict as conflict:
-        # Another worker took a licence's last free requests meanwhile: the batch rolled
-        # back whole, and each mail is opened alone, its request counted as it opens.
-        logger.info("a batch of mail rolled back (%s); processed one mail at a time", conflict)
-        return {mail.pk: process_mail(mail_id=mail.pk) for mail in mails}
+    for attempt in range(2):
+        try:
+            return _process_prepared(prepared)
+        except LicenceCountConflict as conflict:
+            # Another worker took a licence's last free requests meanwhile: the batch
+            # rolled back whole. Once more as a batch (the licences read again), then each
+            # mail alone, its request counted as it opens.
+            logger.info("a batch of mail rolled back (%s), attempt %d", conflict, attempt + 1)
+    return {mail.pk: process_mail(mail_id=mail.pk) for mail in mails}
 
 
 def _process_prepared(prepared: list[_Prepared]) -> dict[int, str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from supportdesk.accounts.models import ContactEmail, License
 from supportdesk.channels.email import processing
 from supportdesk.channels.email.intake import accept_message
@@ -103,8 +105,9 @@ def test_a_batch_counts_its_requests_against_what_the_licence_has_left(free_plan
     assert statuses == [EntitlementStatus.ENTITLED] * 3 + [EntitlementStatus.NO_REQUESTS_LEFT] * 2
 
 
-def test_a_batch_that_counted_on_requests_another_took_is_opened_again_one_mail_at_a_time(
-    free_plan, product, monkeypatch, caplog
+@pytest.mark.parametrize("conflicts", [1, 2], ids=["again as a batch", "then one at a time"])
+def test_a_batch_that_counted_on_requests_another_took_is_opened_again(
+    conflicts, free_plan, product, monkeypatch, caplog
 ):
     contact = ContactFactory(email="dev@customer.example", language="en")
     licence = License.objects.create(
@@ -113,18 +116,22 @@ def test_a_batch_that_counted_on_requests_another_took_is_opened_again_one_mail_
     mails = [accepted(request(f"Crash {n}", f"The report crashes ({n}).")) for n in range(3)]
     read_licences = processing.keep_licences_of
 
+    taken: list[int] = []
+
     def read_then_another_takes_one(organization_ids):  # type: ignore[no-untyped-def]
         read_licences(organization_ids)  # the batch reads 2 left...
-        # ...and another writer takes one before the batch writes its count (in this test
-        # within the batch's transaction, so rolled back with it).
-        License.objects.filter(pk=licence.pk).update(requests_used=14)
+        if len(taken) < conflicts:
+            # ...and another writer takes one before the batch writes its count (in this
+            # test within the batch's transaction, so rolled back with it).
+            taken.append(1)
+            License.objects.filter(pk=licence.pk).update(requests_used=14)
 
     monkeypatch.setattr(processing, "keep_licences_of", read_then_another_takes_one)
     caplog.set_level(logging.INFO)
 
     outcomes = process_mails(mails)
 
-    assert "rolled back (licence" in caplog.text
+    assert caplog.text.count("rolled back (licence") == conflicts
     assert all(outcome.startswith("opened ") for outcome in outcomes)
     licence.refresh_from_db()
     assert licence.requests_used == 15  # one at a time: the licence's own count decides
