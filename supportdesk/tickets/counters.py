@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db.models import F, Sum
+from django.db import connection
+from django.db.models import Sum
 
 from supportdesk.tickets.models import TicketCounter
 
@@ -45,16 +46,25 @@ def count_changes(
 
 
 def apply_count_changes(deltas: Counter[tuple[str, str]]) -> None:
-    """Apply deltas in a stable order (avoids lock-order deadlocks between writers)."""
-    for (scope, status), delta in sorted(deltas.items()):
-        if delta == 0:
-            continue
-        row = TicketCounter.objects.filter(scope=scope, status=status)
-        if not row.update(value=F("value") + delta):
-            TicketCounter.objects.bulk_create(
-                [TicketCounter(scope=scope, status=status, value=0)], ignore_conflicts=True
-            )
-            row.update(value=F("value") + delta)
+    """Apply deltas in one statement (a counter row missing is created), row by row in a
+    stable order: two writers lock the rows they share in the same order, so never in a
+    circle."""
+    changes = [(key, delta) for key, delta in sorted(deltas.items()) if delta != 0]
+    if not changes:
+        return
+    quote = connection.ops.quote_name
+    table, scope, status, value = (
+        quote(name) for name in (TicketCounter._meta.db_table, "scope", "status", "value")
+    )
+    rows = ", ".join(["(%s, %s, %s)"] * len(changes))
+    # Names from the model; every value is a parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({scope}, {status}, {value}) VALUES {rows} "  # noqa: S608
+            f"ON CONFLICT ({scope}, {status}) "
+            f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}",
+            [item for key, delta in changes for item in (*key, delta)],
+        )
 
 
 # Changes held back by `deferred_counts`, when one is open in this context.
