@@ -63,8 +63,8 @@ from supportdesk.tickets.services import (
     NewAttachment,
     add_note,
     open_ticket,
+    opening_a_batch,
     reply_to_ticket,
-    routing_at_opening,
 )
 from supportdesk.tickets.services.attachments import (
     agreements_kept,
@@ -184,7 +184,7 @@ def _process_prepared(prepared: list[_Prepared]) -> dict[int, str]:
         outbound.one_send_task(),
         deferred_counts(),
         licence_counts_held(),
-        routing_at_opening(),
+        opening_a_batch(),
         deferred.deferred_inserts() as pending,
         _finished_at_the_end() as finished,
     ):
@@ -230,7 +230,7 @@ def _process_prepared(prepared: list[_Prepared]) -> dict[int, str]:
                             "mail %s failed in a batch, tried again alone: %r",
                             mail.pk,
                             exc,
-                            exc_info=True,
+                            exc_info=logger.isEnabledFor(logging.DEBUG),
                         )
                         alone.append(mail)
         # The batch's new rows, a multi-row INSERT a table; should one fail, the whole

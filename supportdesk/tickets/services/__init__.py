@@ -12,7 +12,7 @@ from supportdesk.tickets.services.bulk import ImportedMessage, ImportedTicket, i
 from supportdesk.tickets.services.conversation import add_note, reply_to_ticket
 from supportdesk.tickets.services.merging import merge_tickets
 from supportdesk.tickets.services.messages import NewAttachment, StoredAttachment
-from supportdesk.tickets.services.opening import open_ticket, routing_at_opening
+from supportdesk.tickets.services.opening import open_ticket, opening_a_batch
 from supportdesk.tickets.services.participants import add_participant
 from supportdesk.tickets.services.publishing import publish_answer, withdraw_answer
 from supportdesk.tickets.services.rereview import request_rereview
@@ -52,6 +52,7 @@ __all__ = [
     "merge_tickets",
     "move_ticket_to_team",
     "open_ticket",
+    "opening_a_batch",
     "publish_answer",
     "record_time_spent",
     "reply_to_ticket",
@@ -59,7 +60,6 @@ __all__ = [
     "request_upload_link",
     "revoke_upload_link",
     "route_new_ticket",
-    "routing_at_opening",
     "send_upload_link",
     "set_assignment",
     "set_tags",

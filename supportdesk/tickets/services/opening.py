@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -51,22 +52,45 @@ from supportdesk.tickets.services.routing import (
 from supportdesk.tickets.services.status import normalize_tags
 from supportdesk.tickets.signatures import error_line, error_signature
 
-# Set within `routing_at_opening`: open_ticket routes the ticket itself.
-_routing_at_opening: ContextVar[bool] = ContextVar("routing_at_opening", default=False)
+
+@dataclass
+class _BatchOpening:
+    tags: dict[str, Tag] = field(default_factory=dict)
+
+
+# Set within `opening_a_batch`: open_ticket routes the ticket itself, and keeps the tags.
+_batch: ContextVar[_BatchOpening | None] = ContextVar("batch_opening", default=None)
 
 
 @contextmanager
-def routing_at_opening() -> Iterator[None]:
+def opening_a_batch() -> Iterator[None]:
     """Within the block, `open_ticket` routes a new ticket before writing it (team, and
     engineer for Direct Assistance), with its ROUTED event, instead of enqueueing a routing
     task: a batch of mail routes its tickets without a task, an UPDATE and a locking read
-    each. The teams are read once for the block (routing.teams_kept)."""
-    token = _routing_at_opening.set(True)
+    each. The teams are read once for the block (routing.teams_kept), and so are the tags
+    the tickets get ("not-entitled" on every request of a used-up licence)."""
+    token = _batch.set(_BatchOpening())
     try:
         with teams_kept():
             yield
     finally:
-        _routing_at_opening.reset(token)
+        _batch.reset(token)
+
+
+def _tags_named(names: Sequence[str]) -> list[Tag]:
+    """The tags of these names, created when missing; within a batch, read once."""
+    if not names:
+        return []
+    batch = _batch.get()
+    missing = [name for name in names if batch is None or name not in batch.tags]
+    if missing:
+        Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)
+        found = list(Tag.objects.filter(name__in=missing))
+        if batch is None:
+            return found
+        batch.tags.update({tag.name: tag for tag in found})
+    assert batch is not None
+    return [batch.tags[name] for name in names]
 
 
 def open_ticket(
@@ -197,7 +221,7 @@ def open_ticket(
         deadlines = service_levels.opening_deadlines(ticket)
         route = (
             routing_decision(ticket, at)
-            if _routing_at_opening.get() and needs_routing(ticket)
+            if _batch.get() is not None and needs_routing(ticket)
             else None
         )
         routed = apply_route(ticket, *route, at) if route is not None else None
@@ -222,10 +246,8 @@ def open_ticket(
         )
         service_levels.start_opening_deadlines(deadlines)
         ticket.opening_deadlines = tuple(deadlines)
-        if tag_names:
-            Tag.objects.bulk_create([Tag(name=name) for name in tag_names], ignore_conflicts=True)
-            for tag in Tag.objects.filter(name__in=tag_names):
-                save_new(Ticket.tags.through(ticket=ticket, tag=tag))
+        for tag in _tags_named(tag_names):
+            save_new(Ticket.tags.through(ticket=ticket, tag=tag))
         move_in_counters(None, counted_state(ticket))
         record_event(
             ticket=ticket,
@@ -241,6 +263,6 @@ def open_ticket(
         )
         if routed is not None:
             record_event(ticket=ticket, kind=EventKind.ROUTED, actor=SYSTEM, at=at, data=routed)
-        elif not _routing_at_opening.get() and needs_routing(ticket):
+        elif _batch.get() is None and needs_routing(ticket):
             after_saved(lambda: ticket_tasks.route_ticket.enqueue(ticket_id=ticket.pk))
     return ticket
