@@ -6,6 +6,7 @@ import os
 import platform
 import re
 import shlex
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -13,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -119,3 +121,22 @@ def write_section(key: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + block
     RESULTS.write_text(text)
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fresh_postgres(url: str) -> None:
+    """Drop and create the database of a postgres:// URL (the bench's own)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')

@@ -38,7 +38,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,7 +54,15 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(REPO_DIR)]
 
-from benchlib import OUT_DIR, command_line, machine_lines, summarize, write_section  # noqa: E402
+from benchlib import (  # noqa: E402
+    OUT_DIR,
+    command_line,
+    free_port,
+    fresh_postgres,
+    machine_lines,
+    summarize,
+    write_section,
+)
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/supportdesk_bench_mail"
 RECIPIENT = "support@example.com"
@@ -117,23 +124,6 @@ def log(text: str) -> None:
 
 
 # -- the environment: database, Django, sink smarthost -----------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def fresh_postgres(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 class Sink:

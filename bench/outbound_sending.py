@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -83,23 +81,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--code-dir", type=Path, default=REPO_DIR)
     parser.add_argument("--no-record", action="store_true", help="do not write RESULTS.md")
     return parser.parse_args()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def fresh_postgres(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def queue_rows(count: int, run: int) -> list[int]:
@@ -159,7 +140,7 @@ def main() -> None:
     args = parse_args()
     code_dir = args.code_dir.resolve()
     sys.path[:0] = [str(BENCH_DIR), str(code_dir)]
-    from benchlib import command_line, machine_lines, write_section
+    from benchlib import command_line, free_port, fresh_postgres, machine_lines, write_section
 
     port = free_port()
     sink = subprocess.Popen(

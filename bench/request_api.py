@@ -40,14 +40,20 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(REPO_DIR)]
 
 import psycopg  # noqa: E402
-from benchlib import command_line, machine_lines, summarize, write_section  # noqa: E402
+from benchlib import (  # noqa: E402
+    command_line,
+    free_port,
+    machine_lines,
+    summarize,
+    write_section,
+)
+from benchlib import fresh_postgres as fresh_database  # noqa: E402
 
 from tests.requests.documents import full_request  # noqa: E402
 
@@ -84,21 +90,6 @@ contact = Contact.objects.create(name="Dev Eloper", organization=organization, l
 ContactEmail.objects.create(contact=contact, address="{CUSTOMER}", is_primary=True)
 print("TOKEN", issue_api_token(contact=contact, name="bench", created_by="bench").secret)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def fresh_database(url: str) -> None:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:

@@ -17,11 +17,12 @@ the database until the flush.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 
@@ -151,3 +152,28 @@ def enqueue(task: Any, **kwargs: Any) -> None:
             backend_name=backend.alias,
         )
     )
+
+
+K = TypeVar("K")
+
+
+@contextmanager
+def held_counts(
+    counts: ContextVar[Counter[K] | None], write: Callable[[Counter[K]], None]
+) -> Iterator[None]:
+    """Within the block, what is counted into `counts` (a Counter the caller's code adds
+    to) is held: when the block ends without an exception, it goes to the enclosing
+    block's Counter (when nested) or to `write`; an exception drops it, as the rollback of
+    the block's savepoint drops its rows. A batch writes such counts once, just before its
+    commit, so the rows they change stay locked for the commit only."""
+    outer = counts.get()
+    mine: Counter[K] = Counter()
+    token = counts.set(mine)
+    try:
+        yield
+    finally:
+        counts.reset(token)
+    if outer is not None:
+        outer.update(mine)
+    else:
+        write(mine)

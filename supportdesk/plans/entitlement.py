@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +24,7 @@ from django.db.models import F
 
 from supportdesk.accounts.models import License, Organization
 from supportdesk.catalog.models import Product, ProductVersion
+from supportdesk.core.deferred import held_counts
 from supportdesk.plans.models import Plan
 
 
@@ -238,8 +239,7 @@ class LicenceCountConflict(Exception):
     a time, each counted as it opens."""
 
 
-@contextmanager
-def licence_counts_held() -> Iterator[None]:
+def licence_counts_held() -> AbstractContextManager[None]:
     """Within the block, count_request takes requests from the licence rows' counts as
     read (the batch's kept licences), and the block writes them when it ends without an
     exception: in a batch of mail, a licence row stays locked for the commit only, not
@@ -247,18 +247,12 @@ def licence_counts_held() -> Iterator[None]:
     Nested blocks (a mail's savepoint) hand theirs to the enclosing one, or drop them on
     an exception. The outermost writes each licence's count with a condition that no more
     than its limit is ever taken: else LicenceCountConflict."""
-    outer = _held_counts.get()
-    mine: Counter[tuple[int, int]] = Counter()
-    token = _held_counts.set(mine)
-    try:
-        yield
-    finally:
-        _held_counts.reset(token)
-    if outer is not None:
-        outer.update(mine)
-        return
-    for license_id, limit in sorted(mine):  # one order for every writer: no deadlock
-        taken = mine[(license_id, limit)]
+    return held_counts(_held_counts, _write_licence_counts)
+
+
+def _write_licence_counts(taken_by_licence: Counter[tuple[int, int]]) -> None:
+    for license_id, limit in sorted(taken_by_licence):  # one order for every writer
+        taken = taken_by_licence[(license_id, limit)]
         written = License.objects.filter(pk=license_id, requests_used__lte=limit - taken).update(
             requests_used=F("requests_used") + taken
         )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Sum
 
+from supportdesk.core.deferred import held_counts
 from supportdesk.tickets.models import TicketCounter
 
 
@@ -82,24 +83,13 @@ def move_in_counters(before: CountedState | None, after: CountedState | None) ->
         apply_count_changes(deltas)
 
 
-@contextmanager
-def deferred_counts() -> Iterator[None]:
+def deferred_counts() -> AbstractContextManager[None]:
     """Within the block, counter changes are added up and written when it ends without an
     exception (into an enclosing block's, when nested); an exception drops them, as the
     rollback of the block's savepoint drops its rows. A batch of mail writes the counters
     once, just before its commit: the counter rows, which every new ticket updates, stay
     locked for the commit only, not for the whole batch."""
-    outer = _deferred.get()
-    mine: Counter[tuple[str, str]] = Counter()
-    token = _deferred.set(mine)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    if outer is not None:
-        outer.update(mine)
-    else:
-        apply_count_changes(mine)
+    return held_counts(_deferred, apply_count_changes)
 
 
 def read_count(scope: str, statuses: Iterable[str]) -> int:

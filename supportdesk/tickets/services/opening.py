@@ -78,7 +78,9 @@ def opening_a_batch() -> Iterator[None]:
 
 
 def _tags_named(names: Sequence[str]) -> list[Tag]:
-    """The tags of these names, created when missing; within a batch, read once."""
+    """The tags of these names, created when missing; within a batch, read once. (A tag
+    that a rolled-back mail of the batch created is gone again: the batch's flush then
+    fails on it, and the worker runs the batch's mails one at a time, which is correct.)"""
     if not names:
         return []
     batch = _batch.get()
