@@ -130,7 +130,8 @@ def after_saved(callback: Callable[[], object]) -> None:
 def enqueue(task: Any, **kwargs: Any) -> None:
     """Enqueue a django-tasks task; within `deferred_inserts`, its database row is one of
     the rows written at the flush (one INSERT for a batch's tasks). The row is the one the
-    database backend's own `enqueue` writes (django_tasks_db.backend._task_to_db_task)."""
+    database backend's own `enqueue` writes (django_tasks_db.backend._task_to_db_task);
+    its `task_enqueued` signal, which only logs a debug line, is not sent."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.compat import normalize_json
     from django_tasks_db.models import DBTaskResult
