@@ -68,6 +68,7 @@ from supportdesk.tickets.services import (
 )
 from supportdesk.tickets.services.attachments import (
     agreements_kept,
+    customer_wide_agreement,
     keep_agreements_of,
     keep_no_agreements_for,
 )
@@ -367,8 +368,18 @@ def _apply(
     guess = guess_product(subject=subject, text=parsed.text, requester=contact)
     # In a batch, the new ticket's rows are written at its end (core.deferred), unless this
     # mail's next steps read back what they write: the acknowledgement lists the files it
-    # removed, and a note needs its ticket written.
-    rows_now = bool(attachments) or thread is not None or sender.verdict == Verdict.FAIL
+    # removed or issues an upload link (under the customer's agreement) for the ticket,
+    # and a note needs its ticket written.
+    rows_now = (
+        bool(attachments)
+        or thread is not None
+        or sender.verdict == Verdict.FAIL
+        # Asked in a batch only (it read its senders' agreements): alone, rows are written
+        # at once anyway.
+        or (
+            deferred.active() is not None and customer_wide_agreement(contact, at=now()) is not None
+        )
+    )
     with deferred.immediate_inserts() if rows_now else nullcontext():
         return _open(
             mail,

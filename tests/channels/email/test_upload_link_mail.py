@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 from supportdesk.channels.email.acknowledgements import acknowledgement_text
+from supportdesk.channels.email.models import OutboundMail
+from supportdesk.channels.email.processing import process_mails
 from supportdesk.tickets.models import Attachment, UploadLink
 from supportdesk.tickets.services import grant_attachment_agreement
 from supportdesk.tickets.services.uploads import find_upload_link
+from tests.channels.email.test_processing_batch import accepted, request
 from tests.factories import make_ticket
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/upload/([\w-]+)/")
@@ -56,3 +59,23 @@ def test_without_an_agreement_the_acknowledgement_issues_no_link(customer, team)
 
     assert "/upload/" not in body
     assert not UploadLink.objects.exists()
+
+
+def test_a_batch_acknowledges_a_covered_customers_new_requests_with_a_link(
+    technician, customer, team
+):
+    grant_attachment_agreement(
+        actor=technician, organization=customer.organization, max_bytes=200_000_000, days=30
+    )
+    mails = [accepted(request(n)) for n in range(1, 4)]
+
+    outcomes = process_mails([mail.pk for mail in mails])
+
+    assert all(outcome.startswith("opened ") for outcome in outcomes)
+    for mail in mails:
+        mail.refresh_from_db()
+        assert mail.attempts == 1  # opened in the batch, not tried again alone
+        acknowledgement = OutboundMail.objects.get(ticket=mail.ticket)
+        found = LINK.search(acknowledgement.body_text)
+        assert found is not None
+        assert find_upload_link(found[1]).ticket == mail.ticket
