@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks.signals import task_enqueued
 from django_tasks_db.models import DBTaskResult
@@ -145,7 +146,7 @@ class Player:
         """Subscribers call their dedicated number and reach their engineer; everyone else
         reaches a technician of the team that serves the product."""
         subscription = active_subscription(
-            organization=plan.customer.organization, on=self.clock.now().date()
+            organization=plan.customer.organization, on=timezone.localdate(self.clock.now())
         )
         if subscription is not None and subscription.plan.has_designated_engineer:
             for engineer in (subscription.designated_engineer, subscription.backup_engineer):

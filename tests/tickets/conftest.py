@@ -35,7 +35,7 @@ def direct_assistance(customer: Contact, technician: Technician, colleague: Tech
     `technician` as designated engineer and `colleague` as backup."""
 
     def subscribe(**overrides: object) -> Subscription:
-        today = timezone.now().date()
+        today = timezone.localdate()
         fields: dict[str, object] = {
             "organization": customer.organization,
             "starts_on": today - timedelta(days=30),

@@ -176,7 +176,7 @@ def test_a_customer_with_direct_assistance_gets_it_on_the_ticket(customer, direc
 def test_an_expired_subscription_falls_back_to_the_free_plan(
     customer, free_plan, direct_assistance
 ):
-    today = timezone.now().date()
+    today = timezone.localdate()
     direct_assistance(starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=1))
 
     ticket = make_ticket(requester=customer)
@@ -186,7 +186,7 @@ def test_an_expired_subscription_falls_back_to_the_free_plan(
 
 
 def test_a_subscription_that_has_not_started_does_not_apply(customer, free_plan, direct_assistance):
-    today = timezone.now().date()
+    today = timezone.localdate()
     direct_assistance(starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=30))
 
     assert make_ticket(requester=customer).plan == free_plan

@@ -191,7 +191,7 @@ def test_a_direct_assistance_ticket_is_routed_as_any_other_when_both_engineers_a
 def test_an_expired_direct_assistance_does_not_reach_the_engineer(
     customer, technician, direct_assistance, team, product, run_tasks
 ):
-    today = timezone.now().date()
+    today = timezone.localdate()
     direct_assistance(starts_on=today - timedelta(days=60), ends_on=today - timedelta(days=1))
     ticket = make_ticket(requester=customer, product=product)
 
