@@ -180,3 +180,21 @@ def test_aliases_must_be_a_list_of_names(db):
     product.aliases = ["  Win   Dev "]
     product.full_clean()
     assert product.aliases == ["Win Dev"]
+
+
+def test_a_name_is_found_whatever_its_first_character_and_case(db):
+    # The pattern first looks ahead for a name's first character: digits, lower case
+    # aliases and a name written with a leading hyphen still begin a mention.
+    products = [
+        ProductFactory(code="4gl", name="4GL Studio", aliases=["-hx"]),
+        ProductFactory(code="zeta", name="Zeta", aliases=["éclair"]),
+    ]
+    for product in products:
+        ProductVersionFactory(product=product, name="7", rank=1)
+    catalog = build_catalog(Product.objects.prefetch_related("versions"))
+
+    assert guess(catalog, "Crash in 4gl studio 7")[:2] == ("4gl", "7")
+    assert guess(catalog, "HX keeps freezing")[0] == "4gl"
+    assert guess(catalog, "Problème avec ÉCLAIR")[0] == "zeta"
+    assert guess(catalog, "zETA")[0] == "zeta"
+    assert nothing_in(catalog, "Prezeta and hxa are not names")

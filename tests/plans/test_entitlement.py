@@ -323,6 +323,11 @@ def test_a_subscriber_is_told_nothing_about_entitlement(customer, product, licen
         "Please write me a function that parses our invoices",
         "¿Pueden revisar mi código? No compila.",
         "Pourriez-vous déboguer mon code ?",
+        "PLEASE FIX OUR OWN MACRO",
+        "Pouvez-vous ÉCRIRE NOTRE fonction ?",
+        "¿Pueden ESCRIBIR MI PROPIO PROCEDIMIENTO?",
+        "could you optimise my algorithm",
+        "Code me a program that exports the orders",
     ],
 )
 def test_asking_us_to_debug_or_write_the_customers_code_is_out_of_scope(text, settings):

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +30,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from supportdesk.accounts.actors import SYSTEM
-from supportdesk.accounts.models import Contact, ContactEmail
+from supportdesk.accounts.models import Contact, ContactEmail, Organization
 
 # By module: acknowledgements -> outbound -> tasks -> processing is a cycle.
 from supportdesk.channels.email import acknowledgements, outbound, standard_requests
@@ -49,11 +51,12 @@ from supportdesk.core.clock import now
 from supportdesk.core.rows import update_rows
 from supportdesk.plans.entitlement import (
     LicenceCountConflict,
+    hold_licences_running_out,
     keep_licences_of,
     licence_counts_held,
     licences_kept,
 )
-from supportdesk.plans.selectors import coverage_kept, keep_coverage_of
+from supportdesk.plans.selectors import coverage_for, coverage_kept, keep_coverage_of
 from supportdesk.tickets.choices import Channel
 from supportdesk.tickets.counters import deferred_counts
 from supportdesk.tickets.models import Message, Ticket
@@ -200,7 +203,9 @@ def _process_prepared(prepared: list[_Prepared]) -> dict[int, str]:
         if claimed:
             InboundMail.objects.filter(pk__in=claimed).update(attempts=F("attempts") + 1)
         alone: list[InboundMail] = []
-        with _brief_waits(), _kept_for_the_batch(prepared) as forget_kept:
+        # What the batch reads of its senders first, with ordinary lock waits (a licence
+        # about to run out is held: see hold_licences_running_out).
+        with _kept_for_the_batch(prepared) as forget_kept, _brief_waits():
             for item in prepared:
                 mail = item.mail
                 if mail.pk not in claimed:
@@ -678,8 +683,10 @@ def _kept_for_the_batch(prepared: Sequence[_Prepared]) -> Iterator[Callable[[str
             if contact.organization is not None
         }
         at = now()
-        keep_coverage_of(organizations, on=timezone.localdate(at))
+        today = timezone.localdate(at)
+        keep_coverage_of(organizations, on=today)
         keep_licences_of(organization.pk for organization in organizations)
+        hold_licences_running_out(_requests_by_organization(prepared, contacts, on=today))
         keep_agreements_of(contacts.values(), at=at)
         outbound.count_automatic_mail_to(addresses, at=at)
 
@@ -689,6 +696,24 @@ def _kept_for_the_batch(prepared: Sequence[_Prepared]) -> Iterator[Callable[[str
                 licences.pop(contact.organization_id, None)
 
         yield forget
+
+
+def _requests_by_organization(
+    prepared: Sequence[_Prepared], contacts: dict[str, Contact], *, on: date
+) -> dict[int, tuple[int | None, int]]:
+    """By organization id: its plan's limit of requests a licence (None: not counted) and
+    how many of the batch's mails its contacts sent (replies included: an upper bound)."""
+    mails: Counter[Organization] = Counter()
+    for item in prepared:
+        contact = contacts.get(item.parsed.from_address.lower()) if item.parsed else None
+        if contact is not None and contact.organization is not None:
+            mails[contact.organization] += 1
+    requests = {}
+    for organization, count in mails.items():
+        plan = coverage_for(organization=organization, on=on).plan
+        limit = plan.requests_per_license if plan is not None and not plan.is_paid else None
+        requests[organization.pk] = (limit, count)
+    return requests
 
 
 def _contact_name(parsed: ParsedMail) -> str:

@@ -27,6 +27,8 @@ from supportdesk.tickets.services.common import counted_state
 class _KeptTeams:
     teams: list[Team] | None = None
     serving: dict[int, set[int]] = field(default_factory=dict)
+    # By technician id: available at the batch's time, and their teams.
+    engineers: dict[int, tuple[bool, set[int]]] = field(default_factory=dict)
 
 
 _kept: ContextVar[_KeptTeams | None] = ContextVar("kept_teams", default=None)
@@ -35,8 +37,9 @@ _kept: ContextVar[_KeptTeams | None] = ContextVar("kept_teams", default=None)
 @contextmanager
 def teams_kept() -> Iterator[None]:
     """Within the block, `choose_team` reads the teams, and which teams serve each product,
-    once: a batch of mail routes many tickets in a second or two, and nothing in routing
-    changes a team."""
+    once, and Direct Assistance routing reads each designated engineer's availability and
+    teams once: a batch of mail routes many tickets in a second or two, and nothing in
+    routing changes a team or an absence."""
     token = _kept.set(_KeptTeams())
     try:
         yield
@@ -95,9 +98,25 @@ def designated_engineer_for(ticket: Ticket, at: datetime) -> Technician | None:
     if subscription is None or not subscription.plan.has_designated_engineer:
         return None
     for engineer in (subscription.designated_engineer, subscription.backup_engineer):
-        if engineer is not None and is_available(engineer, at):
+        if engineer is not None and _engineer(engineer, at)[0]:
             return engineer
     return None
+
+
+def _engineer(engineer: Technician, at: datetime) -> tuple[bool, set[int]]:
+    """Whether the engineer is available, and their teams."""
+    kept = _kept.get()
+    if kept is not None and engineer.pk in kept.engineers:
+        return kept.engineers[engineer.pk]
+    facts = (is_available(engineer, at), technician_team_ids(engineer))
+    if kept is not None:
+        kept.engineers[engineer.pk] = facts
+    return facts
+
+
+def _first_team(team_ids: set[int]) -> Team | None:
+    """The first of these teams by name (`_teams` are in that order)."""
+    return next((team for team in _teams() if team.pk in team_ids), None)
 
 
 def needs_routing(ticket: Ticket) -> bool:
@@ -118,9 +137,9 @@ def routing_decision(ticket: Ticket, at: datetime) -> tuple[Team, Technician | N
     engineer = designated_engineer_for(ticket, at)
     team = ticket.team
     if engineer is not None:
-        engineer_teams = technician_team_ids(engineer)
+        _, engineer_teams = _engineer(engineer, at)
         if team is None or team.pk not in engineer_teams:
-            team = Team.objects.filter(pk__in=engineer_teams).order_by("name").first()
+            team = _first_team(engineer_teams)
         if team is None:
             engineer = None  # an engineer in no team cannot hold tickets
     if team is None:

@@ -4,8 +4,12 @@ and the acknowledgement says plainly where the customer stands, in their languag
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from supportdesk.accounts.models import ContactEmail, License
 from supportdesk.channels.email import processing
@@ -114,19 +118,20 @@ def test_a_batch_that_counted_on_requests_another_took_is_opened_again(
         organization=contact.organization, product=product, serial="WD-9", requests_used=13
     )
     mails = [accepted(request(f"Crash {n}", f"The report crashes ({n}).")) for n in range(3)]
-    read_licences = processing.keep_licences_of
+    hold_licences = processing.hold_licences_running_out
 
     taken: list[int] = []
 
-    def read_then_another_takes_one(organization_ids):  # type: ignore[no-untyped-def]
-        read_licences(organization_ids)  # the batch reads 2 left...
+    def hold_then_another_takes_one(batch_requests):  # type: ignore[no-untyped-def]
+        hold_licences(batch_requests)  # the batch reads 2 left...
         if len(taken) < conflicts:
-            # ...and another writer takes one before the batch writes its count (in this
-            # test within the batch's transaction, so rolled back with it).
+            # ...and a writer beyond those the hold allows for takes one before the batch
+            # writes its count (in this test within the batch's transaction, so rolled
+            # back with it).
             taken.append(1)
             License.objects.filter(pk=licence.pk).update(requests_used=14)
 
-    monkeypatch.setattr(processing, "keep_licences_of", read_then_another_takes_one)
+    monkeypatch.setattr(processing, "hold_licences_running_out", hold_then_another_takes_one)
     caplog.set_level(logging.INFO)
 
     outcomes = process_mails(mails)
@@ -141,3 +146,82 @@ def test_a_batch_that_counted_on_requests_another_took_is_opened_again(
         EntitlementStatus.ENTITLED,
         EntitlementStatus.NO_REQUESTS_LEFT,
     ]
+
+
+def test_a_batch_reads_a_licence_about_to_run_out_again_under_its_lock(
+    free_plan, product, monkeypatch, caplog
+):
+    contact = ContactFactory(email="dev@customer.example", language="en")
+    licence = License.objects.create(
+        organization=contact.organization, product=product, serial="WD-9", requests_used=13
+    )
+    mails = [accepted(request(f"Crash {n}", f"The report crashes ({n}).")) for n in range(3)]
+    read_licences = processing.keep_licences_of
+
+    def read_then_another_takes_one(organization_ids):  # type: ignore[no-untyped-def]
+        read_licences(organization_ids)  # the batch reads 2 left...
+        # ...another writer takes one before the batch holds the licence.
+        License.objects.filter(pk=licence.pk).update(requests_used=14)
+
+    monkeypatch.setattr(processing, "keep_licences_of", read_then_another_takes_one)
+    caplog.set_level(logging.INFO)
+
+    outcomes = process_mails(mails)
+
+    assert "rolled back" not in caplog.text  # the batch counted on the count it locked
+    assert all(outcome.startswith("opened ") for outcome in outcomes)
+    licence.refresh_from_db()
+    assert licence.requests_used == 15
+    assert [Ticket.objects.get(inbound_mail__pk=pk).entitlement for pk in mails] == [
+        EntitlementStatus.ENTITLED,
+        EntitlementStatus.NO_REQUESTS_LEFT,
+        EntitlementStatus.NO_REQUESTS_LEFT,
+    ]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="needs concurrent writers: SQLite runs one write transaction at a time",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_racing_for_a_licence_about_to_run_out_neither_rolls_back(
+    free_plan, product, monkeypatch, caplog
+):
+    contact = ContactFactory(email="dev@customer.example", language="en")
+    licence = License.objects.create(
+        organization=contact.organization, product=product, serial="WD-9", requests_used=11
+    )
+    batches = [
+        [accepted(request(f"Crash {b}-{n}", f"The report crashes ({b}, {n}).")) for n in range(3)]
+        for b in range(2)
+    ]
+    both_read = threading.Barrier(2, timeout=10)
+    first_read = threading.local()
+    read_licences = processing.keep_licences_of
+
+    def read_together(organization_ids):  # type: ignore[no-untyped-def]
+        read_licences(organization_ids)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            both_read.wait()  # each batch has read 4 left before either holds the licence
+
+    monkeypatch.setattr(processing, "keep_licences_of", read_together)
+    caplog.set_level(logging.INFO)
+
+    def run(mail_ids: list[int]) -> list[str]:
+        try:
+            return process_mails(mail_ids)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = [o for batch in pool.map(run, batches) for o in batch]
+
+    assert all(outcome.startswith("opened ") for outcome in outcomes)
+    assert "rolled back" not in caplog.text  # the second waited for the first's count
+    licence.refresh_from_db()
+    assert licence.requests_used == 15
+    statuses = list(Ticket.objects.values_list("entitlement", flat=True))
+    assert statuses.count(EntitlementStatus.ENTITLED) == 4
+    assert statuses.count(EntitlementStatus.NO_REQUESTS_LEFT) == 2
