@@ -199,29 +199,29 @@ def keep_licences_of(organization_ids: Iterable[int]) -> None:
     )
 
 
-# How many requests another writer may take from a licence while a batch runs: another
-# worker's whole batch of mail.
-CONCURRENT_REQUESTS = 50
-
-
 def hold_licences_running_out(batch_requests: Mapping[int, tuple[int | None, int]]) -> None:
     """Within `licences_kept`, lock the kept licences that a batch and another writer could
     together use up, and read their counts again under the lock. `batch_requests` gives,
     by organization id, its plan's limit (None: not counted) and how many of the batch's
-    mails come from it. A licence is held when its requests left are no more than those
-    mails and CONCURRENT_REQUESTS: the batch's counts, written at its end, then never
-    conflict with another worker's batch, which waits for this one before opening
-    anything instead of rolling back whole (see licence_counts_held). Other licences are
-    not locked: a batch never waits on one that cannot run out."""
+    mails come from it. A licence is held when its requests left are no more than twice
+    those mails (this batch's and as many again from another worker's), and its
+    organization's mail is counted on it whatever
+    product it names (its licences are all of one product): the batch's counts, written at
+    its end, then never conflict with another worker's batch, which waits for this one
+    before opening anything instead of rolling back whole (see licence_counts_held).
+    Other licences are not locked: a batch never waits on one that cannot run out, nor
+    on one its mail is unlikely to be counted on (an organization licensed for several
+    products is counted only on the product a mail names, which is not known yet; should
+    two batches use up such a licence together, the later one runs again)."""
     kept = _kept.get()
     if kept is None:
         return
     running_out = [
         licence
         for org_id, (limit, mails) in batch_requests.items()
-        if limit is not None
-        for licence in kept.get(org_id, [])
-        if 0 < limit - licence.requests_used <= mails + CONCURRENT_REQUESTS
+        if limit is not None and len({item.product_id for item in kept.get(org_id, [])}) == 1
+        for licence in kept[org_id]
+        if 0 < limit - licence.requests_used <= 2 * mails
     ]
     if not running_out:
         return
