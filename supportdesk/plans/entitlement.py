@@ -204,15 +204,16 @@ def hold_licences_running_out(batch_requests: Mapping[int, tuple[int | None, int
     together use up, and read their counts again under the lock. `batch_requests` gives,
     by organization id, its plan's limit (None: not counted) and how many of the batch's
     mails come from it. A licence is held when its requests left are no more than twice
-    those mails (this batch's and as many again from another worker's), and its
-    organization's mail is counted on it whatever
-    product it names (its licences are all of one product): the batch's counts, written at
-    its end, then never conflict with another worker's batch, which waits for this one
-    before opening anything instead of rolling back whole (see licence_counts_held).
-    Other licences are not locked: a batch never waits on one that cannot run out, nor
-    on one its mail is unlikely to be counted on (an organization licensed for several
-    products is counted only on the product a mail names, which is not known yet; should
-    two batches use up such a licence together, the later one runs again)."""
+    those mails (this batch's, and as many again from another worker's) and its
+    organization's mail is counted on it whatever product it names (its licences are all
+    of one product). The batch's counts, written at its end, then do not conflict with
+    another worker's batch, which waits for this one before opening anything instead of
+    rolling back whole (see licence_counts_held).
+
+    Other licences are not locked, or batches from a busy customer would take turns: one
+    far from its end, or of an organization licensed for several products (counted only
+    on the product a mail names, not known yet). Should two batches use such a licence up
+    together, the later one runs again."""
     kept = _kept.get()
     if kept is None:
         return
