@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from tests.factories import (
     SubscriptionFactory,
     make_ticket,
 )
+from tests.markers import concurrent_writers
 
 
 @pytest.fixture
@@ -222,12 +222,7 @@ def test_the_count_is_an_update_of_the_column_not_of_a_value_read_before(
     assert used(licence) == 3
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(
-    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-    reason="needs concurrent writers: SQLite runs one write transaction at a time",
-)
-@pytest.mark.django_db(transaction=True)
+@concurrent_writers
 def test_requests_racing_for_the_licence_never_take_more_than_its_limit(
     customer, product, versions, licence
 ):

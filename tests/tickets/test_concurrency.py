@@ -9,26 +9,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-import pytest
-from django.conf import settings
 from django.db import connection
 
 from supportdesk.tickets.references import FIRST_NUMBER
 from supportdesk.tickets.services import reply_to_ticket
 from tests.factories import make_ticket
+from tests.markers import CONCURRENT_WRITERS
 from tests.tickets.helpers import counted, counted_by_select, reload
 
 T = TypeVar("T")
 WRITERS = 4
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="needs concurrent writers: SQLite runs one write transaction at a time",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = CONCURRENT_WRITERS
 
 
 def in_parallel(work: Callable[[], T]) -> list[T]:

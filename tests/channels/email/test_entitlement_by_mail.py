@@ -8,7 +8,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from supportdesk.accounts.models import ContactEmail, License
@@ -19,6 +18,7 @@ from supportdesk.channels.email.processing import process_mails
 from supportdesk.plans.entitlement import EntitlementStatus
 from supportdesk.tickets.models import Ticket
 from tests.factories import ContactFactory, PlanFactory
+from tests.markers import concurrent_writers
 
 SUPPORT = "support@example.com"
 
@@ -179,12 +179,7 @@ def test_a_batch_reads_a_licence_about_to_run_out_again_under_its_lock(
     ]
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(
-    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-    reason="needs concurrent writers: SQLite runs one write transaction at a time",
-)
-@pytest.mark.django_db(transaction=True)
+@concurrent_writers
 def test_two_batches_racing_for_a_licence_about_to_run_out_neither_rolls_back(
     free_plan, product, monkeypatch, caplog
 ):
