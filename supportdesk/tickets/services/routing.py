@@ -27,8 +27,8 @@ from supportdesk.tickets.services.common import counted_state
 class _KeptTeams:
     teams: list[Team] | None = None
     serving: dict[int, set[int]] = field(default_factory=dict)
-    # By technician id: available at the batch's time, and their teams.
-    engineers: dict[int, tuple[bool, set[int]]] = field(default_factory=dict)
+    # By technician id: available at the batch's time.
+    available: dict[int, bool] = field(default_factory=dict)
 
 
 _kept: ContextVar[_KeptTeams | None] = ContextVar("kept_teams", default=None)
@@ -37,9 +37,10 @@ _kept: ContextVar[_KeptTeams | None] = ContextVar("kept_teams", default=None)
 @contextmanager
 def teams_kept() -> Iterator[None]:
     """Within the block, `choose_team` reads the teams, and which teams serve each product,
-    once, and Direct Assistance routing reads each designated engineer's availability and
-    teams once: a batch of mail routes many tickets in a second or two, and nothing in
-    routing changes a team or an absence."""
+    once, and Direct Assistance routing reads each designated engineer's availability
+    once (their teams are kept on the technician: see technician_team_ids): a batch of
+    mail routes many tickets in a second or two, and nothing in routing changes a team or
+    an absence."""
     token = _kept.set(_KeptTeams())
     try:
         yield
@@ -98,20 +99,18 @@ def designated_engineer_for(ticket: Ticket, at: datetime) -> Technician | None:
     if subscription is None or not subscription.plan.has_designated_engineer:
         return None
     for engineer in (subscription.designated_engineer, subscription.backup_engineer):
-        if engineer is not None and _engineer(engineer, at)[0]:
+        if engineer is not None and _available(engineer, at):
             return engineer
     return None
 
 
-def _engineer(engineer: Technician, at: datetime) -> tuple[bool, set[int]]:
-    """Whether the engineer is available, and their teams."""
+def _available(engineer: Technician, at: datetime) -> bool:
     kept = _kept.get()
-    if kept is not None and engineer.pk in kept.engineers:
-        return kept.engineers[engineer.pk]
-    facts = (is_available(engineer, at), technician_team_ids(engineer))
-    if kept is not None:
-        kept.engineers[engineer.pk] = facts
-    return facts
+    if kept is None:
+        return is_available(engineer, at)
+    if engineer.pk not in kept.available:
+        kept.available[engineer.pk] = is_available(engineer, at)
+    return kept.available[engineer.pk]
 
 
 def _first_team(team_ids: set[int]) -> Team | None:
@@ -137,7 +136,7 @@ def routing_decision(ticket: Ticket, at: datetime) -> tuple[Team, Technician | N
     engineer = designated_engineer_for(ticket, at)
     team = ticket.team
     if engineer is not None:
-        _, engineer_teams = _engineer(engineer, at)
+        engineer_teams = technician_team_ids(engineer)
         if team is None or team.pk not in engineer_teams:
             team = _first_team(engineer_teams)
         if team is None:
