@@ -213,28 +213,47 @@ def hold_licences_running_out(batch_requests: Mapping[int, tuple[int | None, int
     Other licences are not locked, or batches from a busy customer would take turns: one
     far from its end, or of an organization licensed for several products (counted only
     on the product a mail names, not known yet). Should two batches use such a licence up
-    together, the later one runs again."""
+    together, the later one runs again.
+
+    Every writer takes licence locks in id order, or two batches could each hold one the
+    other counts on at its end and wait in a circle: so a batch that holds licences also
+    holds, now, every licence it may count on whose id is lower than theirs (those above
+    come later, in order, when its counts are written). The locks are FOR NO KEY UPDATE,
+    as the counts' UPDATE is: a ticket written with the licence checks its foreign key
+    with a lock that these do not block."""
     kept = _kept.get()
     if kept is None:
         return
+    # By organization whose requests are counted: its kept licences, limit, mails.
+    counted = {
+        org_id: (kept.get(org_id, []), limit, mails)
+        for org_id, (limit, mails) in batch_requests.items()
+        if limit is not None
+    }
     running_out = [
         licence
-        for org_id, (limit, mails) in batch_requests.items()
-        if limit is not None and len({item.product_id for item in kept.get(org_id, [])}) == 1
-        for licence in kept[org_id]
+        for licences, limit, mails in counted.values()
+        if len({item.product_id for item in licences}) == 1
+        for licence in licences
         if 0 < limit - licence.requests_used <= 2 * mails
     ]
     if not running_out:
         return
-    # In id order, as every writer of licence counts locks them: no waiting in a circle.
+    highest = max(licence.pk for licence in running_out)
+    held = {
+        licence.pk: licence
+        for licences, _limit, _mails in counted.values()
+        for licence in licences
+        if licence.pk <= highest
+    }
     counts = dict(
-        License.objects.select_for_update()
-        .filter(pk__in=[licence.pk for licence in running_out])
+        License.objects.select_for_update(no_key=True)
+        .filter(pk__in=list(held))
         .order_by("pk")
         .values_list("pk", "requests_used")
     )
-    for licence in running_out:
-        licence.requests_used = counts.get(licence.pk, licence.requests_used)
+    for pk, licence in held.items():
+        licence.requests_used = counts.get(pk, licence.requests_used)
 
 
 def kept_licences(organization_id: int) -> list[License] | None:

@@ -220,3 +220,62 @@ def test_two_batches_racing_for_a_licence_about_to_run_out_neither_rolls_back(
     statuses = list(Ticket.objects.values_list("entitlement", flat=True))
     assert statuses.count(EntitlementStatus.ENTITLED) == 4
     assert statuses.count(EntitlementStatus.NO_REQUESTS_LEFT) == 2
+
+
+@concurrent_writers
+def test_two_batches_each_holding_one_customers_licence_do_not_deadlock_over_the_other(
+    free_plan, product, monkeypatch, caplog
+):
+    # Each batch has three mails from one customer, whose licence (5 left) it holds, and
+    # one from the other's: it counts a request on a licence the other batch holds.
+    first = ContactFactory(email="dev@first.example", language="en")
+    second = ContactFactory(email="dev@second.example", language="en")
+    licences = [
+        License.objects.create(
+            organization=contact.organization,
+            product=product,
+            serial=f"WD-{n}",
+            requests_used=10,
+        )
+        for n, contact in enumerate([first, second])
+    ]
+    batches = [
+        [
+            accepted(request(f"Crash {b}-{n}", f"The report crashes ({b}, {n}).", sender))
+            for n, sender in enumerate([own, own, own, other])
+        ]
+        for b, (own, other) in enumerate(
+            [
+                ("dev@first.example", "dev@second.example"),
+                ("dev@second.example", "dev@first.example"),
+            ]
+        )
+    ]
+    both_read = threading.Barrier(2, timeout=10)
+    first_read = threading.local()
+    read_licences = processing.keep_licences_of
+
+    def read_together(organization_ids):  # type: ignore[no-untyped-def]
+        read_licences(organization_ids)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            both_read.wait()  # both batches have read their senders before either holds
+
+    monkeypatch.setattr(processing, "keep_licences_of", read_together)
+    caplog.set_level(logging.INFO)
+
+    def run(mail_ids: list[int]) -> list[str]:
+        try:
+            return process_mails(mail_ids)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = [o for batch in pool.map(run, batches) for o in batch]
+
+    assert all(outcome.startswith("opened ") for outcome in outcomes)
+    assert "rolled back" not in caplog.text
+    for licence in licences:
+        licence.refresh_from_db()
+        assert licence.requests_used == 14  # four requests each, all within the limit
+    assert set(Ticket.objects.values_list("entitlement", flat=True)) == {EntitlementStatus.ENTITLED}
