@@ -226,3 +226,40 @@ def test_cutting_html_splits_it_without_losing_a_character(html: str, marker: st
     split = split_reply_html(document)
     if split is not None:
         assert split.new + split.quoted == document
+
+
+atom = st.text(alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~-", min_size=1, max_size=8)
+dot_atom = st.lists(atom, min_size=1, max_size=3).map(".".join)
+header_address = st.builds(lambda local, domain: f"{local}@{domain}", dot_atom, dot_atom)
+address_header = st.one_of(
+    header_address,
+    header_address.map(lambda address: f"<{address}>"),
+    st.builds(
+        lambda words, address, space: f"{' '.join(words)}{space}<{address}>",
+        st.lists(atom, min_size=1, max_size=4),
+        header_address,
+        st.sampled_from(["", " ", "  ", "\t"]),
+    ),
+    # Near misses, for the stdlib's parser: quotes, comments, lists, encoded words.
+    st.builds(lambda address: f'"Dupont, Jean" <{address}>', header_address),
+    st.builds(lambda address: f"{address} (Jean)", header_address),
+    st.builds(lambda a, b: f"{a}, {b}", header_address, header_address),
+    st.builds(lambda address: f"=?utf-8?q?Ren=C3=A9?= <{address}>", header_address),
+)
+
+
+@given(value=address_header)
+@example(value="Customer 12 <contact1@customer1.example>")
+@example(value="=?utf-8?q?a?= <a@b>")
+def test_an_address_header_read_on_the_short_path_reads_as_the_stdlib_reads_it(value: str) -> None:
+    from email.policy import default
+
+    raw = f"From: {value}\r\nSubject: x\r\n\r\nBody\r\n".encode()
+    expected = [
+        (address.display_name, address.addr_spec.lower())
+        for address in default.header_factory("from", value).addresses
+    ]
+
+    parsed = parse_mail(raw)
+
+    assert (parsed.from_name, parsed.from_address) == expected[0]
