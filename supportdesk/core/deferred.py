@@ -73,12 +73,12 @@ def _arrays_in_binary(connection: BaseDatabaseWrapper) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    import psycopg
 
     connection.ensure_connection()
     raw = connection.connection
     client_binding = raw.cursor_factory
-    raw.cursor_factory = ServerBindingCursor
+    raw.cursor_factory = psycopg.Cursor  # server-side binding
     try:
         with connection.execute_wrapper(_binary_unnest_arrays):
             yield
