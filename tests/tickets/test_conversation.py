@@ -299,3 +299,38 @@ def test_a_note_is_shown_to_technicians(ticket, technician, colleague):
     detail = get_ticket_detail(viewer=colleague, ticket=ticket)
 
     assert note in detail.messages
+
+
+# Writing only what changed
+
+
+def test_saving_the_changed_columns_writes_an_in_place_json_change_and_nothing_else(ticket):
+    from supportdesk.tickets.models import Ticket
+    from supportdesk.tickets.services.common import field_values, save_changed
+
+    before = field_values(ticket)
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Renamed by a supervisor")
+    ticket.status = Status.OPEN
+    ticket.details["environment"] = "Windows 11"
+
+    save_changed(ticket, before)
+
+    saved = reload(ticket)
+    assert saved.status == Status.OPEN
+    assert saved.details["environment"] == "Windows 11"
+    assert saved.subject == "Renamed by a supervisor"  # not written back from memory
+
+
+def test_a_customers_reply_writes_the_tickets_new_state(ticket, time_machine):
+    messages = force_status(ticket, Status.PENDING).message_count
+    time_machine.move_to(T2, tick=False)
+
+    reply_to_ticket(actor=ticket.requester, ticket=ticket, body_text="Still broken.")
+
+    saved = reload(ticket)
+    assert (saved.status, saved.last_customer_message_at, saved.updated_at) == (
+        Status.OPEN,
+        T2,
+        T2,
+    )
+    assert saved.message_count == messages + 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+from typing import Any
+
 from supportdesk.accounts.actors import Actor, SystemActor
 from supportdesk.accounts.models import Contact, Technician
 from supportdesk.core.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -15,6 +18,25 @@ def lock_ticket(ticket: Ticket) -> None:
     """Take the row lock and reload, so concurrent changes to one ticket apply in turn.
     Must be called inside transaction.atomic(). One statement: the locking read is the reload."""
     ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update())
+
+
+def field_values(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's column values now (JSON values copied), for `save_changed`."""
+    return {
+        field.attname: deepcopy(value) if isinstance(value, dict | list) else value
+        for field in Ticket._meta.concrete_fields
+        if not field.primary_key
+        for value in [getattr(ticket, field.attname)]
+    }
+
+
+def save_changed(ticket: Ticket, before: dict[str, Any]) -> None:
+    """Write the columns that differ from `before` (field_values taken after the lock): a
+    customer's reply changes four of the ticket's forty, and the ORM's full UPDATE cost
+    more CPU than the rest of the save."""
+    changed = [name for name, value in before.items() if getattr(ticket, name) != value]
+    if changed:
+        ticket.save(update_fields=changed)
 
 
 def counted_state(ticket: Ticket) -> CountedState:

@@ -21,10 +21,12 @@ from supportdesk.tickets.services.attachments import attachment_limit
 from supportdesk.tickets.services.common import (
     clean_body,
     counted_state,
+    field_values,
     lock_ticket,
     require_can_view,
     require_staff,
     require_transition,
+    save_changed,
 )
 from supportdesk.tickets.services.messages import NewAttachment, StoredAttachment, add_message
 from supportdesk.tickets.services.status import apply_status
@@ -74,6 +76,7 @@ def reply_to_ticket(
                 code="merged",
             )
         before = counted_state(ticket)
+        columns_before = field_values(ticket)
         at = now()
         if isinstance(actor, Contact):
             if ticket.status == Status.CLOSED:
@@ -121,7 +124,7 @@ def reply_to_ticket(
         if kind == MessageKind.INBOUND:
             service_levels.on_customer_message(ticket, at)
         ticket.updated_at = at
-        ticket.save()
+        save_changed(ticket, columns_before)
         move_in_counters(before, counted_state(ticket))
         record_event(
             ticket=ticket,
