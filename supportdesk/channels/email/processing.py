@@ -350,7 +350,7 @@ def _apply(
             return standard_requests.process_request_mail(mail, parsed, sender)
     contact = _contact_for(parsed)
     attachments = _attachments(parsed)
-    thread = find_thread(parsed)
+    thread = find_thread(parsed, lock=True)
     admission = admit(contact, parsed.from_address, thread.ticket, sender) if thread else None
     if thread is not None and admission is not None and admission.accepted:
         if admission.as_colleague:
@@ -363,6 +363,7 @@ def _apply(
             channel=Channel.EMAIL,
             attachments=attachments,
             origin=_origin(mail, parsed, sender),
+            locked=thread.locked,
         )
         if sender.verdict == Verdict.FAIL:
             add_note(actor=SYSTEM, ticket=thread.ticket, body_text=_unverified_warning(sender))

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from supportdesk.channels.email.models import InboundMail, OutboundMail
 from supportdesk.channels.email.parsing import ParsedMail
@@ -25,6 +26,9 @@ class ThreadMatch:
     ticket: Ticket
     via: str  # "subject" or "message-id"
     reference: str
+    # Read with its row lock (find_thread's `lock`): current, and held until the
+    # transaction ends, so a reply need not lock and read it again.
+    locked: bool = False
 
 
 def _subject_reference_pattern() -> re.Pattern[str]:
@@ -50,12 +54,20 @@ def subject_without_references(subject: str) -> str:
     return " ".join(without.split())
 
 
-def find_thread(parsed: ParsedMail) -> ThreadMatch | None:
-    """The ticket this mail answers, if any (whoever sent it: the caller checks that)."""
+def find_thread(parsed: ParsedMail, *, lock: bool = False) -> ThreadMatch | None:
+    """The ticket this mail answers, if any (whoever sent it: the caller checks that).
+    With `lock` (inside a transaction), a ticket named in the subject is read with its row
+    lock: the mail's reply then reads it once, not twice."""
+    tickets = Ticket.objects.select_for_update() if lock else Ticket.objects.all()
     for number in subject_ticket_numbers(parsed.subject):
-        ticket = Ticket.objects.filter(number=number).first()
+        ticket = tickets.filter(number=number).first()
         if ticket is not None:
-            return ThreadMatch(ticket=_final(ticket), via="subject", reference=ticket.reference)
+            return ThreadMatch(
+                ticket=_final(ticket, tickets),
+                via="subject",
+                reference=ticket.reference,
+                locked=lock,
+            )
     ids = [parsed.in_reply_to, *reversed(parsed.references)]
     ids = [message_id for message_id in dict.fromkeys(ids) if message_id][:MAX_THREADING_IDS]
     if not ids:
@@ -69,14 +81,18 @@ def find_thread(parsed: ParsedMail) -> ThreadMatch | None:
         found = earlier.select_related("ticket").order_by("-id").first()
         if found is not None and found.ticket is not None:
             ticket = found.ticket
-            return ThreadMatch(ticket=_final(ticket), via="message-id", reference=ticket.reference)
+            return ThreadMatch(
+                ticket=_final(ticket, Ticket.objects.all()),
+                via="message-id",
+                reference=ticket.reference,
+            )
     return None
 
 
-def _final(ticket: Ticket) -> Ticket:
+def _final(ticket: Ticket, tickets: QuerySet[Ticket]) -> Ticket:
     """A merged ticket's conversation continues on the ticket it was merged into."""
     seen = {ticket.pk}
     while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
         seen.add(ticket.merged_into_id)
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+        ticket = tickets.get(pk=ticket.merged_into_id)
     return ticket
