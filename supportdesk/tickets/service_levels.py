@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.db.models import QuerySet
+
 from supportdesk.core import deferred
 from supportdesk.plans.models import Plan, SlaTarget
 from supportdesk.sla.policy import compute_deadlines, terms_for, working_calendar
@@ -28,10 +30,14 @@ RESPONSE_METRICS = (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE)
 
 
 def _running(ticket: Ticket, metrics: Iterable[str] | None = None) -> list[Deadline]:
+    return list(_running_query(ticket, metrics).order_by("id"))
+
+
+def _running_query(ticket: Ticket, metrics: Iterable[str] | None) -> QuerySet[Deadline]:
     deadlines = Deadline.objects.filter(ticket=ticket, stopped_at__isnull=True)
     if metrics is not None:
         deadlines = deadlines.filter(metric__in=list(metrics))
-    return list(deadlines.order_by("id"))
+    return deadlines
 
 
 def _schedule_checks(deadline: Deadline) -> None:
@@ -149,7 +155,7 @@ def on_customer_message(ticket: Ticket, at: datetime) -> None:
     ticket's due copy current: when no clock starts here the copy stands as it is (a reply
     that reopens the ticket was counted by on_status_changed), and a new clock can only
     bring it nearer."""
-    if ticket.first_responded_at is None or _running(ticket, RESPONSE_METRICS):
+    if ticket.first_responded_at is None or _running_query(ticket, RESPONSE_METRICS).exists():
         return
     started = start_clock(ticket, Metric.NEXT_RESPONSE, at)
     if started is None or started.paused_at is not None:
