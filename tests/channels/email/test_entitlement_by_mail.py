@@ -179,6 +179,32 @@ def test_a_batch_reads_a_licence_about_to_run_out_again_under_its_lock(
     ]
 
 
+def process_batches_together(batches: list[list[int]], monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Each batch processed by its own thread and connection, both having read their
+    senders' licences before either goes on (so before either holds one); the outcomes of
+    all their mails."""
+    both_read = threading.Barrier(2, timeout=10)
+    first_read = threading.local()
+    read_licences = processing.keep_licences_of
+
+    def read_together(organization_ids):  # type: ignore[no-untyped-def]
+        read_licences(organization_ids)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            both_read.wait()
+
+    monkeypatch.setattr(processing, "keep_licences_of", read_together)
+
+    def run(mail_ids: list[int]) -> list[str]:
+        try:
+            return process_mails(mail_ids)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        return [outcome for batch in pool.map(run, batches) for outcome in batch]
+
+
 @concurrent_writers
 def test_two_batches_racing_for_a_licence_about_to_run_out_neither_rolls_back(
     free_plan, product, monkeypatch, caplog
@@ -191,27 +217,10 @@ def test_two_batches_racing_for_a_licence_about_to_run_out_neither_rolls_back(
         [accepted(request(f"Crash {b}-{n}", f"The report crashes ({b}, {n}).")) for n in range(3)]
         for b in range(2)
     ]
-    both_read = threading.Barrier(2, timeout=10)
-    first_read = threading.local()
-    read_licences = processing.keep_licences_of
-
-    def read_together(organization_ids):  # type: ignore[no-untyped-def]
-        read_licences(organization_ids)
-        if not getattr(first_read, "done", False):
-            first_read.done = True
-            both_read.wait()  # each batch has read 4 left before either holds the licence
-
-    monkeypatch.setattr(processing, "keep_licences_of", read_together)
     caplog.set_level(logging.INFO)
 
-    def run(mail_ids: list[int]) -> list[str]:
-        try:
-            return process_mails(mail_ids)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(2) as pool:
-        outcomes = [o for batch in pool.map(run, batches) for o in batch]
+    # Each batch has read 4 left before either holds the licence.
+    outcomes = process_batches_together(batches, monkeypatch)
 
     assert all(outcome.startswith("opened ") for outcome in outcomes)
     assert "rolled back" not in caplog.text  # the second waited for the first's count
@@ -251,27 +260,9 @@ def test_two_batches_each_holding_one_customers_licence_do_not_deadlock_over_the
             ]
         )
     ]
-    both_read = threading.Barrier(2, timeout=10)
-    first_read = threading.local()
-    read_licences = processing.keep_licences_of
-
-    def read_together(organization_ids):  # type: ignore[no-untyped-def]
-        read_licences(organization_ids)
-        if not getattr(first_read, "done", False):
-            first_read.done = True
-            both_read.wait()  # both batches have read their senders before either holds
-
-    monkeypatch.setattr(processing, "keep_licences_of", read_together)
     caplog.set_level(logging.INFO)
 
-    def run(mail_ids: list[int]) -> list[str]:
-        try:
-            return process_mails(mail_ids)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(2) as pool:
-        outcomes = [o for batch in pool.map(run, batches) for o in batch]
+    outcomes = process_batches_together(batches, monkeypatch)
 
     assert all(outcome.startswith("opened ") for outcome in outcomes)
     assert "rolled back" not in caplog.text
