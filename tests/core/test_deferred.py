@@ -103,3 +103,51 @@ def test_a_deferred_task_row_is_the_one_the_backend_would_write() -> None:
     fields += ["status"]
     assert {f: getattr(kept, f) for f in fields} == {f: getattr(enqueued, f) for f in fields}
     assert kept.task.func is ticket_tasks.check_deadline.func
+
+
+# What an array literal would have to escape (quotes, backslashes, braces, commas, the word
+# NULL, blanks), accents and a long text: on PostgreSQL the flush sends each column as one
+# binary array parameter, and every value must come back as it went in.
+AWKWARD_TEXTS = [
+    'Say "hello"',
+    "C:\\Users\\dev\\report.pdf",
+    "{1,2}",
+    "a, b",
+    "NULL",
+    "",
+    " leading and trailing ",
+    "Société Générale — à l'été",
+    "x" * 20_000,
+]
+
+
+def test_a_flush_writes_every_text_and_json_value_as_it_was() -> None:
+    task = ticket_tasks.check_deadline.using(run_after=timezone.now() + timedelta(hours=1))
+    with deferred.deferred_inserts() as pending:
+        organizations = [
+            Organization(name=text[:200], customer_number=f"C-{n}")
+            for n, text in enumerate(AWKWARD_TEXTS)
+        ]
+        contacts = [
+            Contact(name=text[:200], organization=organization)
+            for text, organization in zip(AWKWARD_TEXTS, organizations, strict=True)
+        ]
+        for row in [*organizations, *contacts]:
+            deferred.save_new(row)
+        deferred.enqueue(task, deadline_id=7, note=AWKWARD_TEXTS, nothing=None)
+        deferred.enqueue(task, deadline_id=8, note={"q": '"{,}"', "n": [1, None]})
+        pending.flush()
+
+    assert [Organization.objects.get(pk=o.pk).name for o in organizations] == [
+        text[:200] for text in AWKWARD_TEXTS
+    ]
+    assert [Contact.objects.get(pk=c.pk).organization_id for c in contacts] == [
+        o.pk for o in organizations
+    ]
+    assert sorted(
+        (row.args_kwargs["kwargs"] for row in DBTaskResult.objects.all()),
+        key=lambda kwargs: kwargs["deadline_id"],
+    ) == [
+        {"deadline_id": 7, "note": AWKWARD_TEXTS, "nothing": None},
+        {"deadline_id": 8, "note": {"q": '"{,}"', "n": [1, None]}},
+    ]
