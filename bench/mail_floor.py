@@ -37,6 +37,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supportdesk.channels.email.parsing import ParsedMail
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -90,18 +94,18 @@ def rows_sql(table: str, columns: tuple[str, ...], count: int, returning: str = 
     return sql + (f" RETURNING {returning}" if returning else "")
 
 
-def acknowledgement(ticket_id: int, mail: object, now: float) -> bytes:
+def acknowledgement(ticket_id: int, mail: ParsedMail, now: float) -> bytes:
     from email.utils import formatdate, make_msgid
 
     from supportdesk.channels.email.wire import text_mail_bytes
 
     headers = [
         ("From", "Support <support@example.com>"),
-        ("To", mail.from_address),  # type: ignore[attr-defined]
-        ("Subject", f"[SD-{ticket_id}] {mail.subject}"),  # type: ignore[attr-defined]
+        ("To", mail.from_address),
+        ("Subject", f"[SD-{ticket_id}] {mail.subject}"),
         ("Date", formatdate(now, localtime=False)),
         ("Message-ID", make_msgid(domain="example.com")),
-        ("In-Reply-To", f"<{mail.message_id}>"),  # type: ignore[attr-defined]
+        ("In-Reply-To", f"<{mail.message_id}>"),
         ("Auto-Submitted", "auto-replied"),
     ]
     text = (

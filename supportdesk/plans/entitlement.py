@@ -210,10 +210,10 @@ def hold_licences_running_out(batch_requests: Mapping[int, tuple[int | None, int
     another worker's batch, which waits for this one before opening anything instead of
     rolling back whole (see licence_counts_held).
 
-    Other licences are not locked, or batches from a busy customer would take turns: one
-    far from its end, or of an organization licensed for several products (counted only
-    on the product a mail names, not known yet). Should two batches use such a licence up
-    together, the later one runs again.
+    Other licences are not locked (but for the lower-numbered ones below), or batches from
+    a busy customer would take turns: one far from its end, or of an organization licensed
+    for several products (counted only on the product a mail names, not known yet). Should
+    two batches use such a licence up together, the later one runs again.
 
     Every writer takes licence locks in id order, or two batches could each hold one the
     other counts on at its end and wait in a circle: so a batch that holds licences also

@@ -590,7 +590,7 @@ class _Reader:
         except Exception as exc:
             self.defect(f"{name}: unparsable address ({type(exc).__name__})")
         # Cut: the lenient pattern is quadratic over a long run of address characters.
-        raw = _repair_surrogates(_decode_words(_raw_header(message, name)[:MAX_PARSED_HEADER]))
+        raw = _repair_surrogates(_decode_words(raw_value[:MAX_PARSED_HEADER]))
         matches = _ADDRESS_FALLBACK.findall(raw)
         if raw.strip() and not matches:
             self.defect(f"{name}: no address found in {raw[:80]!r}")
