@@ -162,6 +162,10 @@ _kept: ContextVar[dict[int, list[License]] | None] = ContextVar("kept_licences",
 _kept_on_sale: ContextVar[dict[int, ProductVersion | None] | None] = ContextVar(
     "kept_versions_on_sale", default=None
 )
+# The paid plan's sales contact, once read (a batch's acknowledgements may each quote it).
+_kept_sales_contact: ContextVar[dict[str, str] | None] = ContextVar(
+    "kept_sales_contact", default=None
+)
 # An organization with more licences than this is read from the database each time.
 MAX_KEPT_LICENCES = 200
 
@@ -170,15 +174,18 @@ MAX_KEPT_LICENCES = 200
 def licences_kept() -> Iterator[dict[int, list[License]]]:
     """Within the block, the licences read by `keep_licences_of` answer the entitlement
     check and the product guess (a batch of mail reads its senders' organizations' once),
-    and each product's version on sale is read once. count_request keeps the licences'
+    and each product's version on sale, and the paid plan's sales contact, are read once.
+    count_request keeps the licences'
     counts current; the caller empties the dict yielded when a change it made to them
     rolls back."""
     kept: dict[int, list[License]] = {}
     token = _kept.set(kept)
     on_sale_token = _kept_on_sale.set({})
+    sales_contact_token = _kept_sales_contact.set({})
     try:
         yield kept
     finally:
+        _kept_sales_contact.reset(sales_contact_token)
         _kept_on_sale.reset(on_sale_token)
         _kept.reset(token)
 
@@ -561,8 +568,12 @@ def entitlement_message(
 
 
 def direct_assistance_contact() -> str:
-    """How to subscribe, as the paid plan states it (Plan.sales_contact), if one does."""
-    return (
+    """How to subscribe, as the paid plan states it (Plan.sales_contact), if one does.
+    Read once within `licences_kept`."""
+    kept = _kept_sales_contact.get()
+    if kept is not None and "contact" in kept:
+        return kept["contact"]
+    contact = (
         Plan.objects.filter(is_paid=True)
         .exclude(sales_contact="")
         .order_by("-rank")
@@ -570,3 +581,6 @@ def direct_assistance_contact() -> str:
         .first()
         or ""
     )
+    if kept is not None:
+        kept["contact"] = contact
+    return contact

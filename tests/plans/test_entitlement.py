@@ -9,11 +9,17 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from supportdesk.accounts.models import Contact, License
 from supportdesk.catalog.models import Product, ProductVersion
-from supportdesk.plans.entitlement import EntitlementStatus, out_of_scope_reason
+from supportdesk.plans.entitlement import (
+    EntitlementStatus,
+    direct_assistance_contact,
+    licences_kept,
+    out_of_scope_reason,
+)
 from supportdesk.plans.models import Plan
 from supportdesk.tickets.choices import Priority
 from supportdesk.tickets.entitlement import entitlement_facts
@@ -289,6 +295,22 @@ def test_used_up_requests_point_to_direct_assistance_and_how_to_subscribe(
     assert "The 3 free support requests of your licence WD-1 are used up" in message
     assert "Direct Assistance" in message
     assert "+33 4 67 03 16 16" in message
+
+
+def test_a_batch_reads_the_sales_contact_once_and_a_new_batch_reads_it_again(db):
+    plan = PlanFactory(code="direct", is_paid=True, sales_contact="+33 4 67 03 16 16", rank=10)
+
+    with licences_kept():
+        with CaptureQueriesContext(connection) as first:
+            assert direct_assistance_contact() == "+33 4 67 03 16 16"
+        Plan.objects.filter(pk=plan.pk).update(sales_contact="sales@example.com")
+        with CaptureQueriesContext(connection) as second:
+            assert direct_assistance_contact() == "+33 4 67 03 16 16"
+    with licences_kept():
+        assert direct_assistance_contact() == "sales@example.com"
+
+    assert (len(first), len(second)) == (1, 0)
+    assert direct_assistance_contact() == "sales@example.com"
 
 
 def test_a_subscriber_is_told_nothing_about_entitlement(customer, product, licence):
