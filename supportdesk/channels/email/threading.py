@@ -60,7 +60,9 @@ def find_thread(parsed: ParsedMail, *, lock: bool = False) -> ThreadMatch | None
     lock: the mail's reply then reads it once, not twice."""
     tickets = Ticket.objects.select_for_update() if lock else Ticket.objects.all()
     for number in subject_ticket_numbers(parsed.subject):
-        ticket = tickets.filter(number=number).first()
+        # The number is unique: no ORDER BY and LIMIT as first() would add (a reply's
+        # costliest statement to compose).
+        ticket = next(iter(tickets.filter(number=number)), None)
         if ticket is not None:
             return ThreadMatch(
                 ticket=_final(ticket, tickets),
