@@ -44,6 +44,7 @@ from supportdesk.channels.email import wire
 from supportdesk.channels.email.models import OutboundMail
 from supportdesk.channels.email.sending_batch import SendingBatch
 from supportdesk.core.blobs import read_blob
+from supportdesk.core.choices import values_of
 from supportdesk.core.clock import now
 from supportdesk.core.deferred import after_saved, save_new
 from supportdesk.core.errors import InvalidInput
@@ -184,7 +185,7 @@ def queue_mail(
 
     Returns None, queuing nothing, when the mail is automatic and its address has had its
     share of automatic mail this hour."""
-    if kind not in OutboundMail.Kind.values:
+    if kind not in values_of(OutboundMail.Kind):
         raise InvalidInput({"kind": f"expected one of {', '.join(OutboundMail.Kind.values)}"})
     to = checked_address(to)
     threading_ids = checked_message_ids([*references, in_reply_to])[-MAX_REFERENCES:]

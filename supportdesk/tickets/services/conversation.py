@@ -9,6 +9,7 @@ from django.db import transaction
 
 from supportdesk.accounts.actors import Actor, SystemActor
 from supportdesk.accounts.models import Contact
+from supportdesk.core.choices import values_of
 from supportdesk.core.clock import now
 from supportdesk.core.errors import InvalidInput, InvalidTransition
 from supportdesk.tickets import service_levels
@@ -56,9 +57,9 @@ def reply_to_ticket(
     if isinstance(actor, SystemActor):
         raise InvalidInput({"actor": "replies come from a technician or a customer"})
     problems: dict[str, str] = {}
-    if channel is not None and channel not in Channel.values:
+    if channel is not None and channel not in values_of(Channel):
         problems["channel"] = f"unknown channel {channel!r}"
-    if status_after is not None and status_after not in Status.values:
+    if status_after is not None and status_after not in values_of(Status):
         problems["status_after"] = f"unknown status {status_after!r}"
     elif status_after is not None and isinstance(actor, Contact):
         problems["status_after"] = "a customer's reply reopens the ticket; it sets no status"

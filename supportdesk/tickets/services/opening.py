@@ -14,7 +14,7 @@ from django.utils import timezone
 from supportdesk.accounts.actors import SYSTEM, Actor
 from supportdesk.accounts.models import Contact, Team
 from supportdesk.catalog.models import Product, ProductVersion
-from supportdesk.core.choices import Language
+from supportdesk.core.choices import Language, values_of
 from supportdesk.core.clock import now
 from supportdesk.core.deferred import after_saved, save_new
 from supportdesk.core.errors import InvalidInput, PermissionDenied
@@ -128,15 +128,15 @@ def open_ticket(
     if isinstance(actor, Contact) and actor.pk != requester.pk:
         raise PermissionDenied("A customer can only open requests in their own name")
     problems: dict[str, str] = {}
-    if channel not in Channel.values:
+    if channel not in values_of(Channel):
         problems["channel"] = f"unknown channel {channel!r}"
-    if category not in Category.values:
+    if category not in values_of(Category):
         problems["category"] = f"expected one of {', '.join(Category.values)}"
-    if priority not in Priority.values:
+    if priority not in values_of(Priority):
         problems["priority"] = f"expected one of {', '.join(Priority.values)}"
     # The language picks the team and the language of every mail we send: never store one
     # we have no team or template for.
-    if language and language not in Language.values:
+    if language and language not in values_of(Language):
         problems["language"] = f"expected one of {', '.join(Language.values)}"
     if product_version is not None and product_version.product_id != getattr(product, "pk", None):
         problems["product_version"] = (
