@@ -36,7 +36,10 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "explore")
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    # Files a test writes stay in its own directory, not in the checkout's var/: uploads,
+    # and the .eml files of "file" delivery (tests whose worker sends acknowledgements).
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SUPPORTDESK = {**settings.SUPPORTDESK, "MAIL_OUTBOX_DIR": tmp_path / "outbox"}
 
 
 @pytest.fixture(autouse=True)
