@@ -175,9 +175,8 @@ def licences_kept() -> Iterator[dict[int, list[License]]]:
     """Within the block, the licences read by `keep_licences_of` answer the entitlement
     check and the product guess (a batch of mail reads its senders' organizations' once),
     and each product's version on sale, and the paid plan's sales contact, are read once.
-    count_request keeps the licences'
-    counts current; the caller empties the dict yielded when a change it made to them
-    rolls back."""
+    count_request keeps the licences' counts current; the caller empties the dict yielded
+    when a change it made to them rolls back."""
     kept: dict[int, list[License]] = {}
     token = _kept.set(kept)
     on_sale_token = _kept_on_sale.set({})
