@@ -1,9 +1,15 @@
 """What the parser's shortcuts must not change: header objects shared between mails, the
-structure scans on lowered bytes, the sender check reading the header block alone. Pure."""
+structure scans on lowered bytes, base64 set aside while the structure is read, the sender
+check reading the header block alone. Pure."""
 
 from __future__ import annotations
 
+import base64
+import random
 from pathlib import Path
+from unittest import mock
+
+import pytest
 
 from supportdesk.channels.email import parsing
 from supportdesk.channels.email.authenticity import check_authenticity
@@ -82,3 +88,62 @@ def test_authentication_results_in_the_body_are_not_read() -> None:
         trusted_authserv_ids=["mx.example.com"],
     )
     assert (passed.verdict, passed.reason) == ("pass", "DMARC passed for customer.example")
+
+
+def _with_attachment(data: bytes, *, end: bytes = b"\r\n", nested: bool = False) -> bytes:
+    """A multipart mail: 8-bit text, then `data` as a base64 attachment (inside an attached
+    message when `nested`), each closing delimiter right after the last base64 line."""
+    encoded = base64.encodebytes(data).replace(b"\n", end)
+    boundary = b"nested" if nested else b"outer"
+    attachment = (
+        b"--" + boundary + end + b"Content-Type: application/octet-stream; name=trace.bin"
+        + end + b"Content-Transfer-Encoding: base64" + end + end + encoded
+        + b"--" + boundary + b"--" + end
+    )  # fmt: skip
+    if nested:
+        attachment = (
+            b"--outer" + end + b"Content-Type: message/rfc822" + end + end
+            + b"Subject: forwarded" + end
+            + b'Content-Type: multipart/mixed; boundary="nested"' + end + end
+            + attachment + b"--outer--" + end
+        )  # fmt: skip
+    return (
+        b"From: dev@customer.example" + end + b"Subject: trace" + end
+        + b'Content-Type: multipart/mixed; boundary="outer"' + end + end
+        + b"--outer" + end + b"Content-Type: text/plain; charset=iso-8859-1" + end
+        + b"Content-Transfer-Encoding: 8bit" + end + end
+        + b"Voil\xe0 la trace." + end + b"ABCDEFGHIJKLMNOPQRSTUVWX" * 2 + end
+        + attachment
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("nested", [False, True])
+@pytest.mark.parametrize("end", [b"\r\n", b"\n"])
+def test_a_large_attachment_is_read_whole_with_its_base64_set_aside(
+    end: bytes, nested: bool
+) -> None:
+    data = random.Random(7).randbytes(900_000)
+    raw = _with_attachment(data, end=end, nested=nested)
+    assert len(parsing._set_aside_base64(raw)[1]) == 1  # the default figures set it aside
+
+    parsed = parse_mail(raw)
+
+    if nested:
+        [attached] = parsed.attachments  # kept whole, as an .eml
+        assert base64.encodebytes(data) in attached.content
+    else:
+        [attachment] = parsed.attachments
+        assert attachment.content == data
+    assert parsed.text.startswith("Voilà la trace.\nABCDEFGHIJKLMNOPQRSTUVWX")
+    assert parsed.defects == ()
+    with mock.patch.object(parsing, "SET_ASIDE_FROM_BYTES", 1 << 62):
+        assert parse_mail(raw) == parsed
+
+
+def test_the_corpus_reads_the_same_with_every_base64_run_set_aside() -> None:
+    corpus = [path.read_bytes() for path in sorted(CORPUS.glob("*.eml"))]
+    with mock.patch.object(parsing, "SET_ASIDE_FROM_BYTES", 1 << 62):
+        expected = [parse_mail(raw) for raw in corpus]
+    with mock.patch.multiple(parsing, SET_ASIDE_FROM_BYTES=0, SET_ASIDE_MIN_LINES=1):
+        assert sum(len(parsing._set_aside_base64(raw)[1]) > 0 for raw in corpus) > 10
+        assert [parse_mail(raw) for raw in corpus] == expected

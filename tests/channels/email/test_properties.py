@@ -4,12 +4,16 @@ exception past the quarantine."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from supportdesk.channels.email import parsing
 from supportdesk.channels.email.intake import accept_message
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.parsing import PARSER_FAILURE, ParsedMail, parse_mail
@@ -149,6 +153,48 @@ def test_parse_mail_never_raises(raw: bytes, return_path: str | None) -> None:
     assert "\r" not in parsed.subject
     assert parsed.from_address == parsed.from_address.lower()
     assert parsed.is_automatic == bool(parsed.automatic_reason)
+
+
+@contextmanager
+def base64_runs_set_aside(*, always: bool) -> Iterator[None]:
+    """Every run of base64 lines set aside, however short and in any size of mail; or none."""
+    figures = (
+        {"SET_ASIDE_FROM_BYTES": 0, "SET_ASIDE_MIN_LINES": 1}
+        if always
+        else {"SET_ASIDE_FROM_BYTES": 1 << 62}
+    )
+    with mock.patch.multiple(parsing, **figures):
+        yield
+
+
+base64_lines = st.lists(
+    st.tuples(
+        st.text("ABCxyz019+/=", min_size=16, max_size=90),
+        st.sampled_from(["\r\n", "\n"]),
+    ),
+    min_size=1,
+    max_size=5,
+).map(lambda lines: "".join(text + end for text, end in lines).encode())
+
+
+@st.composite
+def mail_with_base64_runs(draw: st.DrawFn) -> bytes:
+    """Mail (real, generated or damaged) with runs of base64-like lines put at the start of
+    some of its lines: in headers, bodies, before boundaries, in nested messages."""
+    raw = draw(any_mail)
+    line_starts = [0, *(found.end() for found in re.finditer(rb"\n", raw))]
+    for at in sorted(draw(st.lists(st.sampled_from(line_starts), max_size=4)), reverse=True):
+        raw = raw[:at] + draw(base64_lines) + raw[at:]
+    return raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=mail_with_base64_runs())
+def test_setting_base64_runs_aside_changes_nothing_read(raw: bytes) -> None:
+    with base64_runs_set_aside(always=False):
+        expected = parse_mail(raw)
+    with base64_runs_set_aside(always=True):
+        assert parse_mail(raw) == expected
 
 
 @pytest.mark.django_db
