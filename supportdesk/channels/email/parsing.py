@@ -7,6 +7,7 @@ best reading is kept, so the processing task can always decide what to do with t
 
 from __future__ import annotations
 
+import binascii
 import itertools
 import mimetypes
 import re
@@ -485,7 +486,9 @@ class _Reader:
             self.count_expanded(estimate)
             return None
         try:
-            payload = part.get_payload(decode=True)
+            payload: Any = _valid_base64(part)
+            if payload is None:
+                payload = part.get_payload(decode=True)
         except Exception as exc:
             self.defect(f"part unreadable ({type(exc).__name__})")
             return None
@@ -728,6 +731,35 @@ def _put_back(message: Message, set_aside: dict[str, str]) -> None:
             value = getattr(part, attribute, None)
             if isinstance(value, str) and "SDSETASIDE" in value:
                 setattr(part, attribute, _PLACEHOLDER_LINE.sub(run, value))
+
+
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _valid_base64(part: Message) -> bytes | None:
+    """A base64 part's content when its text is valid base64 as it stands, decoded as the
+    stdlib decodes it (email._encoded_words.decode_b: validated, then binascii) but with
+    plain byte scans instead of its splitlines and regular expression: 3.3 -> 2 ms for a
+    900 KB attachment. None for any other part: the stdlib reads those, noting defects."""
+    payload = getattr(part, "_payload", None)
+    # As get_payload reads the header (it may be a Header object).
+    if not isinstance(payload, str) or (
+        str(part.get("content-transfer-encoding", "")).lower() != "base64"
+    ):
+        return None
+    try:
+        encoded = payload.encode("ascii").translate(None, b"\r\n")
+    except UnicodeError:
+        return None
+    # decode_b's first reading: no padding to add, and [A-Za-z0-9+/]*={0,2} throughout.
+    unpadded = encoded.rstrip(b"=")
+    if (
+        len(encoded) % 4
+        or len(encoded) - len(unpadded) > 2
+        or unpadded.translate(None, _BASE64_ALPHABET)
+    ):
+        return None
+    return binascii.a2b_base64(encoded)
 
 
 def _structure_limit(raw: bytes) -> str:

@@ -3,9 +3,11 @@ exception past the quarantine."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 from unittest import mock
 
@@ -158,13 +160,12 @@ def test_parse_mail_never_raises(raw: bytes, return_path: str | None) -> None:
 @contextmanager
 def base64_runs_set_aside(*, always: bool) -> Iterator[None]:
     """Every run of base64 lines set aside, however short and in any size of mail; or none."""
-    figures = (
-        {"SET_ASIDE_FROM_BYTES": 0, "SET_ASIDE_MIN_LINES": 1}
-        if always
-        else {"SET_ASIDE_FROM_BYTES": 1 << 62}
-    )
-    with mock.patch.multiple(parsing, **figures):
-        yield
+    if always:
+        with mock.patch.multiple(parsing, SET_ASIDE_FROM_BYTES=0, SET_ASIDE_MIN_LINES=1):
+            yield
+    else:
+        with mock.patch.object(parsing, "SET_ASIDE_FROM_BYTES", 1 << 62):
+            yield
 
 
 base64_lines = st.lists(
@@ -195,6 +196,49 @@ def test_setting_base64_runs_aside_changes_nothing_read(raw: bytes) -> None:
         expected = parse_mail(raw)
     with base64_runs_set_aside(always=True):
         assert parse_mail(raw) == expected
+
+
+@st.composite
+def base64_body(draw: st.DrawFn) -> str:
+    """Base64 text as mail carries it, sometimes damaged: lines of any length and ending,
+    a character changed, padding cut or added, spaces."""
+    text = base64.b64encode(draw(st.binary(max_size=300))).decode()
+    width = draw(st.integers(min_value=1, max_value=100))
+    end = draw(st.sampled_from(["\r\n", "\n", "\r"]))
+    text = end.join(text[at : at + width] for at in range(0, len(text), width))
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
+        at = draw(st.integers(min_value=0, max_value=len(text)))
+        text = text[:at] + draw(st.sampled_from(["=", "==", "A", "-", " ", "é", "\t"])) + text[at:]
+    return text
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=base64_body(), header=st.sampled_from(["base64", "BASE64", " base64", "7bit"]))
+def test_valid_base64_is_read_as_the_stdlib_reads_it(body: str, header: str) -> None:
+    part = Message()
+    part["Content-Transfer-Encoding"] = header
+    part.set_payload(body)
+
+    fast = parsing._valid_base64(part)
+
+    if fast is not None:
+        assert fast == part.get_payload(decode=True)
+        assert part.defects == []  # the stdlib found nothing wrong either
+
+
+def test_only_base64_that_the_stdlib_takes_as_it_stands_is_read_without_it() -> None:
+    part = Message()
+    part["Content-Transfer-Encoding"] = "base64"
+    for text, expected in [
+        ("aGVs\r\nbG8h\r\n", b"hello!"),
+        ("aGVsbG8=\n", b"hello"),
+        ("aGVsbG8\n", None),  # padding missing
+        ("aGVs bG8h\n", None),  # a space
+        ("aGVsbG8===\n", None),  # padding in excess
+        ("aGVs=G8h\n", None),  # padding inside
+    ]:
+        part.set_payload(text)
+        assert parsing._valid_base64(part) == expected, text
 
 
 @pytest.mark.django_db
