@@ -3,16 +3,30 @@ way the worker would (synchronously)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from supportdesk.channels.email import parsing
 from supportdesk.channels.email.intake import accept_message
 from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.processing import process_mail
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@contextmanager
+def base64_runs_set_aside(*, always: bool) -> Iterator[None]:
+    """Every run of base64 lines set aside, however short and in any size of mail; or none."""
+    if always:
+        with mock.patch.multiple(parsing, SET_ASIDE_FROM_BYTES=0, SET_ASIDE_MIN_LINES=1):
+            yield
+    else:
+        with mock.patch.object(parsing, "SET_ASIDE_FROM_BYTES", 1 << 62):
+            yield
 
 
 def read_fixture(name: str, **replacements: str) -> bytes:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 import random
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
 from supportdesk.channels.email import parsing
 from supportdesk.channels.email.authenticity import check_authenticity
 from supportdesk.channels.email.parsing import MAX_PARTS, parse_mail
+from tests.channels.email.conftest import base64_runs_set_aside
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -136,14 +136,14 @@ def test_a_large_attachment_is_read_whole_with_its_base64_set_aside(
         assert attachment.content == data
     assert parsed.text.startswith("Voilà la trace.\nABCDEFGHIJKLMNOPQRSTUVWX")
     assert parsed.defects == ()
-    with mock.patch.object(parsing, "SET_ASIDE_FROM_BYTES", 1 << 62):
+    with base64_runs_set_aside(always=False):
         assert parse_mail(raw) == parsed
 
 
 def test_the_corpus_reads_the_same_with_every_base64_run_set_aside() -> None:
     corpus = [path.read_bytes() for path in sorted(CORPUS.glob("*.eml"))]
-    with mock.patch.object(parsing, "SET_ASIDE_FROM_BYTES", 1 << 62):
+    with base64_runs_set_aside(always=False):
         expected = [parse_mail(raw) for raw in corpus]
-    with mock.patch.multiple(parsing, SET_ASIDE_FROM_BYTES=0, SET_ASIDE_MIN_LINES=1):
+    with base64_runs_set_aside(always=True):
         assert sum(len(parsing._set_aside_base64(raw)[1]) > 0 for raw in corpus) > 10
         assert [parse_mail(raw) for raw in corpus] == expected

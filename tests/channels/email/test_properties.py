@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -21,7 +18,7 @@ from supportdesk.channels.email.models import InboundMail
 from supportdesk.channels.email.parsing import PARSER_FAILURE, ParsedMail, parse_mail
 from supportdesk.channels.email.processing import process_mail
 from supportdesk.channels.email.quoting import split_reply_html, split_reply_text
-from tests.channels.email.conftest import FIXTURES, read_fixture
+from tests.channels.email.conftest import FIXTURES, base64_runs_set_aside, read_fixture
 
 CORPUS = Path(__file__).parent / "corpus"
 SEEDS = [path.read_bytes() for path in sorted(FIXTURES.glob("*.eml"))]
@@ -155,17 +152,6 @@ def test_parse_mail_never_raises(raw: bytes, return_path: str | None) -> None:
     assert "\r" not in parsed.subject
     assert parsed.from_address == parsed.from_address.lower()
     assert parsed.is_automatic == bool(parsed.automatic_reason)
-
-
-@contextmanager
-def base64_runs_set_aside(*, always: bool) -> Iterator[None]:
-    """Every run of base64 lines set aside, however short and in any size of mail; or none."""
-    if always:
-        with mock.patch.multiple(parsing, SET_ASIDE_FROM_BYTES=0, SET_ASIDE_MIN_LINES=1):
-            yield
-    else:
-        with mock.patch.object(parsing, "SET_ASIDE_FROM_BYTES", 1 << 62):
-            yield
 
 
 base64_lines = st.lists(
